@@ -1,0 +1,31 @@
+# `make run` and `make test` set everything up on a fresh machine (only python3 needed).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test lint clean
+
+install: $(STAMP)
+
+# torch first, pinned: its CPU build is what this project runs on; an unpinned
+# torch (pulled in by sentence-transformers) would fetch a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install          ## build the demo index if missing, open the chat UI on http://127.0.0.1:7860
+	$(BIN)/qa serve --demo
+
+test: install         ## lint, then the whole test suite (real-model tests included)
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .qa .pytest_cache .ruff_cache

@@ -1,0 +1,29 @@
+"""The bundled demo corpus (``eval/demo/articles``) and its question set."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+DEMO_ARTICLES = DEMO_DIR / "articles"
+DEMO_QUESTIONS = DEMO_DIR / "questions.jsonl"
+
+log = logging.getLogger(__name__)
+
+
+def ensure_demo_index(index_dir: str | Path, model: str | None = None) -> Path:
+    """Build the demo index from the bundled corpus unless it is already there.
+
+    Re-running is cheap: unchanged articles are not embedded again, and an
+    edited demo article is replaced."""
+    from qa import Assistant
+
+    with Assistant.open(index_dir, model=model) as assistant:
+        report = assistant.add([DEMO_ARTICLES], progress=sys.stderr.isatty())
+    if report.added or report.replaced:
+        log.warning("demo index at %s: %s", index_dir, report.summary())
+    for problem in report.rejected:
+        log.warning("demo corpus: skipped %s", problem)
+    return Path(index_dir)

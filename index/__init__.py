@@ -1,0 +1,1 @@
+"""Build side: read articles, chunk, embed, store (FAISS + BM25 + SQLite records)."""

@@ -1,0 +1,55 @@
+"""The article record and its stable id."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as stored: cleaned text plus the metadata we could find.
+
+    ``id`` is stable: it depends on where the article came from (explicit id,
+    url, or file path + title), not on its text, so a changed file replaces
+    its earlier version instead of adding a second copy.
+    """
+
+    id: str
+    title: str
+    text: str
+    date: str | None = None
+    source: str | None = None
+    url: str | None = None
+    author: str | None = None
+    origin: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that changes what is indexed or shown."""
+        parts = [self.title, self.text, self.date, self.source, self.url, self.author]
+        joined = "\x1f".join(p or "" for p in parts)
+        return hashlib.sha1(joined.encode("utf-8")).hexdigest()
+
+    @property
+    def text_hash(self) -> str:
+        """Hash of the body alone: the same text under another name is a duplicate."""
+        return hashlib.sha1(" ".join(self.text.split()).encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def slugify(text: str, limit: int = 48) -> str:
+    """ASCII, lower-case, hyphenated; never empty."""
+    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", norm.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "article"
+
+
+def make_article_id(title: str, key: str) -> str:
+    """A readable, stable id: ``<title-slug>-<10 hex of the origin key>``."""
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
+    return f"{slugify(title)}-{digest}"

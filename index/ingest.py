@@ -1,0 +1,198 @@
+"""Files in, chunks embedded and stored: the build side's one entry point."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.article import Article
+from index.chunking import Chunker
+from index.embed import Embedder
+from index.readers import Problem, find_files, read_file
+from index.store import IndexStore, NewChunk
+
+log = logging.getLogger(__name__)
+
+_TITLE_WORDS = 24  # at most this much of the title is put in front of each chunk
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ``add`` did, article by article."""
+
+    added: tuple[dict[str, str], ...] = ()
+    replaced: tuple[dict[str, str], ...] = ()
+    unchanged: tuple[dict[str, str], ...] = ()
+    duplicates: tuple[dict[str, str], ...] = ()
+    rejected: tuple[Problem, ...] = ()
+    chunks_added: int = 0
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": list(self.added),
+            "replaced": list(self.replaced),
+            "unchanged": list(self.unchanged),
+            "duplicates": list(self.duplicates),
+            "rejected": [p.to_dict() for p in self.rejected],
+            "chunks_added": self.chunks_added,
+            "chunks_embedded": self.chunks_embedded,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.replaced)} replaced, "
+            f"{len(self.unchanged)} unchanged, {len(self.duplicates)} duplicate, "
+            f"{len(self.rejected)} rejected; {self.chunks_added} chunks stored, "
+            f"{self.chunks_embedded} embedded in {self.seconds:.1f} s"
+        )
+
+
+@dataclass
+class _Tally:
+    added: list[dict[str, str]] = field(default_factory=list)
+    replaced: list[dict[str, str]] = field(default_factory=list)
+    unchanged: list[dict[str, str]] = field(default_factory=list)
+    duplicates: list[dict[str, str]] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_embedded: int = 0
+
+
+def chunk_hash(model_name: str, indexed: str) -> str:
+    """Identity of an embedded chunk: the model and the exact text it saw."""
+    return hashlib.sha1(f"{model_name}\n{indexed}".encode()).hexdigest()
+
+
+def make_chunker(store: IndexStore, embedder: Embedder) -> Chunker:
+    """The chunker for this index: its settings, the model's own token limit."""
+    return Chunker(store.settings.chunk, embedder.count_tokens, embedder.max_tokens)
+
+
+def chunk_article(article: Article, chunker: Chunker, count_model: Any) -> list[tuple[int, int, str]]:
+    """``(start, end, indexed text)`` per chunk; the indexed text is the title
+    line (shortened) followed by the chunk, and always fits the model."""
+    context = " ".join(article.title.split()[:_TITLE_WORDS])
+    reserve = chunker.count(context) + 1
+    model_reserve = count_model([context])[0] + 1
+    spans = chunker.split(article.text, reserve=reserve, model_reserve=model_reserve)
+    return [(a, b, f"{context}\n{article.text[a:b]}") for a, b in spans]
+
+
+def ingest(
+    store: IndexStore,
+    embedder: Embedder,
+    paths: Iterable[str | Path],
+    *,
+    progress: bool = False,
+    batch_articles: int = 256,
+) -> IngestReport:
+    """Read, chunk, embed (only what is new) and store; one transaction per batch."""
+    started = time.perf_counter()
+    tally = _Tally()
+    chunker = make_chunker(store, embedder)
+    files, problems = find_files(paths)
+    tally.rejected.extend(problems)
+    seen_ids: dict[str, str] = {}
+    seen_texts: dict[str, str] = {}
+    batch: list[Article] = []
+    bar = _progress(files, progress)
+    for path in bar:
+        articles, probs = read_file(path)
+        tally.rejected.extend(probs)
+        for art in articles:
+            if art.id in seen_ids:
+                tally.rejected.append(
+                    Problem(
+                        str(path),
+                        f"same id as an earlier article in this run ({seen_ids[art.id]}); kept the first",
+                    )
+                )
+                continue
+            if art.text_hash in seen_texts:
+                tally.duplicates.append(_entry(art) | {"duplicate_of": seen_texts[art.text_hash]})
+                continue
+            seen_ids[art.id] = art.origin or ""
+            seen_texts[art.text_hash] = art.id
+            batch.append(art)
+        if len(batch) >= batch_articles:
+            _store_batch(store, embedder, chunker, batch, tally, progress)
+            batch = []
+    if batch:
+        _store_batch(store, embedder, chunker, batch, tally, progress)
+    return IngestReport(
+        added=tuple(tally.added),
+        replaced=tuple(tally.replaced),
+        unchanged=tuple(tally.unchanged),
+        duplicates=tuple(tally.duplicates),
+        rejected=tuple(tally.rejected),
+        chunks_added=tally.chunks_added,
+        chunks_embedded=tally.chunks_embedded,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _store_batch(
+    store: IndexStore,
+    embedder: Embedder,
+    chunker: Chunker,
+    batch: Sequence[Article],
+    tally: _Tally,
+    progress: bool,
+) -> None:
+    stored = store.hashes(a.id for a in batch)
+    same_text = store.ids_for_text(a.text_hash for a in batch)
+    todo: list[tuple[Article, list[tuple[int, int, str]], bool]] = []
+    for art in batch:
+        old = stored.get(art.id)
+        if old is not None and old[0] == art.content_hash:
+            tally.unchanged.append(_entry(art))
+            continue
+        other = same_text.get(art.text_hash)
+        if other is not None and other != art.id:
+            tally.duplicates.append(_entry(art) | {"duplicate_of": other})
+            continue
+        todo.append((art, chunk_article(art, chunker, embedder.count_tokens), old is not None))
+    if not todo:
+        return
+    hashes = {chunk_hash(embedder.name, text) for _, spans, _ in todo for _, _, text in spans}
+    vectors = store.stored_vectors(hashes)
+    missing: dict[str, str] = {}
+    for _, spans, _ in todo:
+        for _, _, text in spans:
+            h = chunk_hash(embedder.name, text)
+            if h not in vectors:
+                missing[h] = text
+    if missing:
+        fresh = embedder.encode(list(missing.values()), progress=progress and len(missing) >= 64)
+        vectors.update(zip(missing.keys(), fresh, strict=True))
+    upserts = []
+    for art, spans, replacing in todo:
+        chunks = []
+        for a, b, text in spans:
+            h = chunk_hash(embedder.name, text)
+            chunks.append(NewChunk(a, b, art.text[a:b], text, h, vectors[h]))
+        upserts.append((art, chunks))
+        (tally.replaced if replacing else tally.added).append(_entry(art))
+        tally.chunks_added += len(chunks)
+    store.apply(upserts)
+    tally.chunks_embedded += len(missing)
+
+
+def _entry(art: Article) -> dict[str, str]:
+    return {"id": art.id, "title": art.title, "path": art.origin or ""}
+
+
+def _progress(files: list[Path], enabled: bool) -> Iterable[Path]:
+    if not enabled or len(files) < 2:
+        return files
+    from tqdm import tqdm
+
+    return tqdm(files, desc="reading", unit="file")

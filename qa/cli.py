@@ -1,0 +1,256 @@
+"""The ``qa`` command. Each subcommand imports what it needs inside its branch,
+so ``qa --help`` and ``qa stats`` stay fast. (The CLI is the application's top:
+it may reach into ``ui`` and ``eval``; library code never does.)"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from index.errors import QAError
+
+DEFAULT_INDEX = os.environ.get("QA_INDEX", ".qa/index")
+DEMO_INDEX = ".qa/demo"
+
+EXAMPLES = {
+    "ingest": "examples:\n  qa ingest ../shared/data/seed --index /tmp/i\n"
+    "  qa ingest news/ extra.jsonl --index my-index --chunk-size 160",
+    "ask": 'examples:\n  qa ask "What did Trump say about USMCA?" --index /tmp/i\n'
+    '  qa ask "And what did Carney say?" --history "What did Trump say about USMCA?" --json',
+    "search": 'examples:\n  qa search "steel tariffs" --index /tmp/i -k 3\n'
+    '  qa search "USMCA review" --mode bm25 --json',
+    "remove": "examples:\n  qa stats --articles --index /tmp/i   # find the id\n"
+    "  qa remove prime-minister-carney-holds-trade-talks-3f2a9c1d0b --index /tmp/i",
+    "stats": "examples:\n  qa stats --index /tmp/i\n  qa stats --articles --json",
+    "serve": "examples:\n  qa serve --demo                 # build the demo index if needed, open the chat\n"
+    "  qa serve --index /tmp/i --port 8080 --auth alice:secret",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Ask questions about news articles; answers cite the exact sentences.",
+        epilog="Run 'qa COMMAND --help' for each command's options and examples.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXAMPLES.get(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if name != "serve":
+            p.add_argument(
+                "--index",
+                default=DEFAULT_INDEX,
+                metavar="DIR",
+                help=f"index directory (default: $QA_INDEX or {DEFAULT_INDEX})",
+            )
+        return p
+
+    p = command("ingest", "Add articles (.txt .md .html .json .jsonl, folders recursively).")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to add")
+    p.add_argument(
+        "--model",
+        metavar="PATH",
+        help="sentence-transformers model folder (new index only; "
+        "default: packaged all-MiniLM-L6-v2; 'hash:256' for a model-free test index)",
+    )
+    p.add_argument(
+        "--chunk-size", type=int, default=200, metavar="N", help="tokens per chunk (new index only)"
+    )
+    p.add_argument(
+        "--chunk-overlap", type=int, default=40, metavar="N", help="overlap tokens (new index only)"
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    for name, help_text in (
+        ("ask", "Answer a question with cited sentences."),
+        ("search", "Show the passages that match a query."),
+    ):
+        p = command(name, help_text)
+        p.add_argument("text", metavar="QUESTION" if name == "ask" else "QUERY")
+        p.add_argument("-k", type=int, default=None, metavar="N", help="passages to retrieve (default 5)")
+        p.add_argument(
+            "--mode",
+            choices=("hybrid", "dense", "bm25"),
+            default="hybrid",
+            help="retrieval mode (default: hybrid)",
+        )
+        p.add_argument("--json", action="store_true", help="print the contract JSON")
+        if name == "ask":
+            p.add_argument(
+                "--history",
+                action="append",
+                default=[],
+                metavar="QUESTION",
+                help="an earlier question of the conversation (repeat, oldest first)",
+            )
+
+    p = command("remove", "Remove articles by id.")
+    p.add_argument("ids", nargs="+", metavar="ARTICLE_ID")
+
+    p = command("stats", "Show index size, model and settings.")
+    p.add_argument("--articles", action="store_true", help="list every article too")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("serve", "Open the chat UI in the browser.")
+    p.add_argument(
+        "--index",
+        default=None,
+        metavar="DIR",
+        help=f"index directory (default: $QA_INDEX or {DEFAULT_INDEX})",
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"serve the demo index ({DEMO_INDEX}), building it from the bundled corpus if missing",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, local only)")
+    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument(
+        "--auth",
+        metavar="USER:PASS",
+        default=os.environ.get("QA_AUTH"),
+        help="require this login (default: $QA_AUTH; none)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="qa: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.ERROR)  # chatty about routine index builds
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    try:
+        return int(_run(args) or 0)
+    except QAError as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+
+
+def _quiet_model_loading() -> None:
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _run(args: argparse.Namespace) -> int:
+    _quiet_model_loading()
+    from qa.assistant import Assistant
+
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "ingest":
+        from index.chunking import ChunkSettings
+
+        try:
+            chunk = ChunkSettings(size=args.chunk_size, overlap=args.chunk_overlap)
+        except ValueError as exc:
+            print(f"qa: error: {exc}", file=sys.stderr)
+            return 2
+        with Assistant.open(args.index, model=args.model, chunk=chunk) as assistant:
+            report = assistant.add(args.paths, progress=not args.quiet and sys.stderr.isatty())
+        for problem in report.rejected:
+            print(f"qa: skipped {problem}", file=sys.stderr)
+        for dup in report.duplicates:
+            print(f"qa: skipped {dup['path']}: same text as article {dup['duplicate_of']}", file=sys.stderr)
+        print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
+        return 3 if report.rejected else 0
+    if not Path(args.index, "manifest.json").is_file():
+        from index.errors import IndexCorruptError
+
+        raise IndexCorruptError(
+            f"no index at {args.index}; build one with 'qa ingest PATH --index {args.index}'"
+        )
+    with Assistant.open(args.index) as assistant:
+        if args.command == "ask":
+            answer = assistant.ask(args.text, k=args.k, history=args.history, mode=args.mode)
+            print(
+                json.dumps(answer.to_dict(), indent=2, ensure_ascii=False)
+                if args.json
+                else format_answer(answer)
+            )
+        elif args.command == "search":
+            passages = assistant.search(args.text, k=args.k, mode=args.mode)
+            if args.json:
+                print(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
+            for i, p in enumerate(passages if not args.json else [], start=1):
+                print(f"{i}. {p.title} ({p.article_id}, chars {p.start}-{p.end}, score {p.score:.4f})")
+                print(f"   {' '.join(p.text.split())[:300]}")
+        elif args.command == "remove":
+            for aid in args.ids:
+                assistant.remove(aid)
+                print(f"removed {aid}")
+        elif args.command == "stats":
+            stats: dict[str, Any] = assistant.stats()
+            if args.articles:
+                stats["articles_list"] = assistant.articles()
+            print(json.dumps(stats, indent=2, ensure_ascii=False) if args.json else format_stats(stats))
+    return 0
+
+
+def format_answer(answer: Any) -> str:
+    """Plain-text rendering of an Answer for the terminal."""
+    lines = [answer.answer]
+    if answer.abstained and answer.abstain_reason:
+        lines.append(f"({answer.abstain_reason})")
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.date, c.source) if x)
+        lines.append(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
+        lines.append(f'    "{c.sentence}"  [chars {c.start}-{c.end} of {c.article_id}]')
+    return "\n".join(lines)
+
+
+def format_stats(stats: dict[str, Any]) -> str:
+    lines = [f"{k}: {v}" for k, v in stats.items() if k != "articles_list"]
+    for a in stats.get("articles_list", []):
+        lines.append(
+            f"  {a['id']}  {a['date'] or '-'}  {a['source'] or '-'}  {a['chunks']} chunks  {a['title']}"
+        )
+    return "\n".join(lines)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    index_dir = args.index or (DEMO_INDEX if args.demo else DEFAULT_INDEX)
+    if args.demo:
+        from eval.corpus import ensure_demo_index
+
+        ensure_demo_index(index_dir)
+    elif not Path(index_dir, "manifest.json").is_file():
+        from index.errors import IndexCorruptError
+
+        raise IndexCorruptError(
+            f"no index at {index_dir}; build one with 'qa ingest PATH --index {index_dir}', "
+            "or run 'qa serve --demo'"
+        )
+    from ui.app import serve
+
+    serve(index_dir, host=args.host, port=args.port, auth=args.auth)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

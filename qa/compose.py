@@ -1,0 +1,166 @@
+"""From passages to a short, cited, extractive answer.
+
+Every sentence of the top passages is scored by how much of the question it
+covers (BM25 idf-weighted, stems and shared prefixes), by the rank of its
+passage, and, for 'what did X say about Y' questions, by whether it quotes X on
+Y. The best few sentences, within a word budget, become the answer; each is
+followed by its citation number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from index.lexical import tokenize
+from index.text import is_prose, sentence_spans
+from qa.quotes import SayQuestion, attributed, names_speaker
+from qa.types import Citation, Passage
+
+NO_ANSWER = "I could not find an answer to that in the indexed articles."
+
+
+@dataclass(frozen=True)
+class ComposeSettings:
+    """Knobs of answer composition; the defaults are what the CLI and UI use."""
+
+    max_sentences: int = 3
+    max_words: int = 80
+    min_relative: float = 0.6  # keep sentences scoring at least this share of the best
+    min_coverage: float = 0.34  # abstain below this coverage ...
+    min_dense: float = 0.3  # ... unless the best passage is at least this similar
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    score: float
+    coverage: float
+    passage_rank: int
+    passage: Passage
+    start: int
+    end: int
+    sentence: str
+
+
+def coverage(query_terms: dict[str, float], sentence_terms: set[str]) -> float:
+    """Share of the query's idf mass present in the sentence (prefix matches of
+    five letters or more count 0.8: 'competition' ~ 'compete')."""
+    total = sum(query_terms.values())
+    if total <= 0:
+        return 0.0
+    got = 0.0
+    for term, weight in query_terms.items():
+        if term in sentence_terms:
+            got += weight
+        elif len(term) >= 5 and any(_shares_prefix(term, s) for s in sentence_terms):
+            got += 0.8 * weight
+    return got / total
+
+
+def _shares_prefix(a: str, b: str) -> bool:
+    return len(b) >= 5 and (a.startswith(b) or b.startswith(a))
+
+
+def compose(
+    query: str,
+    passages: Sequence[Passage],
+    idf: Callable[[str], float],
+    say: SayQuestion | None = None,
+    settings: ComposeSettings | None = None,
+    text_before: Callable[[str, int], str] | None = None,
+) -> tuple[list[tuple[str, Citation]], str | None]:
+    """``([(sentence, citation), ...], abstain_reason)``; no sentences when abstaining.
+
+    ``text_before(article_id, offset)`` gives the article text before a passage,
+    so a passage's first sentence can be attributed by the one before it."""
+    cfg = settings or ComposeSettings()
+    if not passages:
+        return [], "no passage in the index matches the question"
+    focus = query if say is None else f"{say.speaker} {say.topic or ''}"
+    terms = {t: idf(t) for t in tokenize(focus)}
+    topic_terms = {t: idf(t) for t in tokenize(say.topic)} if say and say.topic else {}
+    candidates = _candidates(passages, terms, topic_terms, say, text_before)
+    if not candidates:
+        return [], "the matching passages hold no complete sentences"
+    best = max(candidates, key=lambda c: c.score)
+    top_dense = max((p.dense_score or 0.0) for p in passages)
+    if best.coverage < cfg.min_coverage and top_dense < cfg.min_dense:
+        return [], (
+            f"no sentence covers the question well enough (best coverage {best.coverage:.2f} < "
+            f"{cfg.min_coverage}, best similarity {top_dense:.2f} < {cfg.min_dense})"
+        )
+    chosen: list[_Candidate] = []
+    words = 0
+    for cand in sorted(candidates, key=lambda c: -c.score):
+        n = len(cand.sentence.split())
+        if len(chosen) >= cfg.max_sentences or cand.score < cfg.min_relative * best.score:
+            break
+        if chosen and words + n > cfg.max_words:
+            continue
+        chosen.append(cand)
+        words += n
+    chosen.sort(key=lambda c: (c.passage_rank, c.start))
+    out = []
+    for n, c in enumerate(chosen, start=1):
+        p = c.passage
+        cite = Citation(
+            n=n,
+            article_id=p.article_id,
+            title=p.title,
+            date=p.date,
+            source=p.source,
+            url=p.url,
+            sentence=c.sentence,
+            passage=p.text,
+            start=c.start,
+            end=c.end,
+            score=round(c.score, 4),
+            passage_start=p.start,
+            passage_end=p.end,
+        )
+        out.append((c.sentence, cite))
+    return out, None
+
+
+def _candidates(
+    passages: Sequence[Passage],
+    terms: dict[str, float],
+    topic_terms: dict[str, float],
+    say: SayQuestion | None,
+    text_before: Callable[[str, int], str] | None,
+) -> list[_Candidate]:
+    seen: set[tuple[str, int]] = set()
+    out: list[_Candidate] = []
+    names = say.speaker_names if say else []
+    for rank, p in enumerate(passages):
+        spans = sentence_spans(p.text)
+        texts = [p.text[a:b] for a, b in spans]
+        for i, ((a, b), sent) in enumerate(zip(spans, texts, strict=True)):
+            key = (p.article_id, p.start + a)
+            if key in seen or not is_prose(sent):
+                continue
+            seen.add(key)
+            stoks = set(tokenize(sent))
+            cov = coverage(terms, stoks)
+            prank = 0.35 / (1.0 + 0.5 * rank)
+            if say is None:
+                score = prank + 0.65 * cov
+            else:
+                prev = texts[i - 1] if i > 0 else _last_sentence(text_before, p)
+                score = prank + 0.3 * cov
+                if attributed(sent, prev, names):
+                    here = coverage(topic_terms, stoks) if topic_terms else 1.0
+                    before = coverage(topic_terms, set(tokenize(prev))) if topic_terms else 1.0
+                    score += 0.3 + 0.4 * max(here, 0.75 * before)
+                elif not names_speaker(sent, names):
+                    score -= 0.15
+            out.append(_Candidate(score, cov, rank, p, p.start + a, p.start + b, sent))
+    return out
+
+
+def _last_sentence(text_before: Callable[[str, int], str] | None, p: Passage) -> str:
+    if text_before is None:
+        return ""
+    before = text_before(p.article_id, p.start)
+    spans = sentence_spans(before)
+    return before[spans[-1][0] : spans[-1][1]] if spans else ""

@@ -1,0 +1,75 @@
+"""The typed results every interface returns: one shape, one ``to_dict``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk: where it is in its article, and how it scored."""
+
+    article_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float
+    chunk_id: int = -1
+    date: str | None = None
+    source: str | None = None
+    url: str | None = None
+    dense_score: float | None = None
+    bm25_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited sentence: ``start``/``end`` are offsets of the sentence in the article."""
+
+    n: int
+    article_id: str
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+    sentence: str
+    passage: str
+    start: int
+    end: int
+    score: float
+    passage_start: int = 0
+    passage_end: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A short extractive answer; each sentence is followed by its ``[n]``."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    abstain_reason: str | None = None
+    query: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "abstain_reason": self.abstain_reason,
+            "query": self.query,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }

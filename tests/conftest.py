@@ -1,0 +1,65 @@
+"""Shared fixtures: paths to ../shared/data, a fast fake-embedder assistant,
+and one real-model assistant per session for the slow tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach a model hub
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+SEED = SHARED / "seed"
+SQUAD = SHARED / "squad-dev-half"
+SCIFACT = SHARED / "scifact"
+
+
+def shared(path: Path) -> Path:
+    """A path under ../shared/data, or a loud failure saying what is missing."""
+    if not path.exists():
+        pytest.fail(f"{path} is missing: the tests read ../shared/data beside the repository")
+    return path
+
+
+@pytest.fixture
+def seed_dir() -> Path:
+    return shared(SEED)
+
+
+@pytest.fixture
+def make_assistant(tmp_path):
+    """An Assistant over a new index that uses the hashing embedder (no model files)."""
+    from qa import Assistant
+
+    opened = []
+
+    def make(name: str = "index", model: str = "hash:256", **kwargs):
+        a = Assistant.open(tmp_path / name, model=model, **kwargs)
+        opened.append(a)
+        return a
+
+    yield make
+    for a in opened:
+        a.close()
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """The packaged all-MiniLM-L6-v2, loaded once."""
+    from index.embed import load_embedder
+
+    return load_embedder(None)
+
+
+@pytest.fixture(scope="session")
+def seed_assistant(tmp_path_factory, minilm):
+    """The real model over the seed article."""
+    from qa import Assistant
+
+    a = Assistant.open(tmp_path_factory.mktemp("seed") / "index", embedder=minilm)
+    a.add([shared(SEED)])
+    yield a
+    a.close()

@@ -1,0 +1,105 @@
+import pytest
+
+from index.errors import InputError
+from tests.test_store import write
+
+CONTRACT = {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
+CITATION = {
+    "n",
+    "article_id",
+    "title",
+    "date",
+    "source",
+    "url",
+    "sentence",
+    "passage",
+    "start",
+    "end",
+    "score",
+}
+PASSAGE = {"article_id", "title", "text", "start", "end", "score"}
+
+
+@pytest.fixture
+def assistant(tmp_path, make_assistant):
+    d = tmp_path / "a"
+    write(
+        d,
+        "steel.txt",
+        "Steel tariffs rise",
+        "Washington raised steel tariffs to 50 percent on Monday. Canada objected to the steel tariffs.",
+    )
+    write(
+        d,
+        "ferry.txt",
+        "Ferry line opens",
+        "A new ferry line opened between the two islands on Monday. The crossing takes forty minutes.",
+    )
+    a = make_assistant()
+    a.add(d)
+    return a
+
+
+def test_answer_follows_the_contract(assistant):
+    d = assistant.ask("How long does the ferry crossing take?").to_dict()
+    assert CONTRACT <= d.keys()
+    assert not d["abstained"] and d["citations"]
+    for c in d["citations"]:
+        assert CITATION <= c.keys()
+        assert f"[{c['n']}]" in d["answer"]
+    for p in d["passages"]:
+        assert PASSAGE <= p.keys()
+    assert "forty minutes" in d["answer"]
+
+
+def test_citation_offsets_point_at_the_sentence_in_the_article(assistant):
+    ans = assistant.ask("How long does the ferry crossing take?")
+    for c in ans.citations:
+        article = assistant.store.article(c.article_id)
+        assert article.text[c.start : c.end] == c.sentence
+        assert article.text[c.passage_start : c.passage_end] == c.passage
+
+
+def test_answer_is_short_sentences_not_chunks(assistant):
+    ans = assistant.ask("What happened to steel tariffs?")
+    assert len(ans.citations) <= 3 and len(ans.answer.split()) <= 80 + 3
+    assert all(c.sentence != c.passage for c in ans.citations if c.passage.count(".") > 1)
+
+
+def test_off_topic_question_abstains_without_inventing(assistant):
+    ans = assistant.ask("Who won the 1998 football world cup final?")
+    assert ans.abstained and ans.citations == () and ans.abstain_reason
+    assert "could not find" in ans.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "k", "message"),
+    [
+        ("", None, "empty"),
+        ("   \x00\x07  ", None, "empty"),
+        ("x" * 100_000, None, "100000 characters"),
+        ("ferry", 0, "positive whole number"),
+        ("ferry", 500, "ask for k <= "),
+    ],
+)
+def test_bad_requests_get_clear_errors(assistant, question, k, message):
+    with pytest.raises(InputError, match=message):
+        assistant.ask(question, k=k)
+
+
+def test_empty_index_says_what_to_do(make_assistant):
+    with pytest.raises(InputError, match="index is empty"):
+        make_assistant("empty").ask("anything?")
+
+
+def test_unknown_article_cannot_be_removed(assistant):
+    with pytest.raises(InputError, match="no article with id 'nope'"):
+        assistant.remove("nope")
+
+
+def test_modes_all_answer(assistant):
+    for mode in ("hybrid", "dense", "bm25"):
+        ps = assistant.search("ferry islands", k=2, mode=mode)
+        assert ps and ps[0].title == "Ferry line opens"
+    with pytest.raises(InputError, match="unknown"):
+        assistant.search("ferry", mode="magic")

@@ -1,0 +1,59 @@
+import pytest
+
+from qa.quotes import attributed, parse_say_question
+from qa.rewrite import rewrite
+
+
+@pytest.mark.parametrize(
+    ("question", "speaker", "topic"),
+    [
+        ("What did Trump say about USMCA?", "Trump", "USMCA"),
+        ("what did Prime Minister Carney say about competition", "Prime Minister Carney", "competition"),
+        ("And what did Carney say?", "Carney", None),
+        ("What has the mayor said on the ferry?", "the mayor", "the ferry"),
+    ],
+)
+def test_say_questions_are_parsed(question, speaker, topic):
+    say = parse_say_question(question)
+    assert (say.speaker, say.topic) == (speaker, topic)
+
+
+def test_other_questions_are_not_say_questions():
+    assert parse_say_question("How much of Canada's exports go to the US?") is None
+    assert parse_say_question("What did you say?") is None
+
+
+def test_speaker_names_drop_titles():
+    assert parse_say_question("What did Prime Minister Mark Carney say?").speaker_names == ["Mark", "Carney"]
+
+
+def test_attribution_by_name_and_by_pronoun():
+    named = "“We could renegotiate it, or we can just do different deals,” Trump stated."
+    pronoun = "“In areas where we compete, we have to come to an agreement that works,” he emphasized."
+    before = "Prime Minister Carney said the visit focused on a new relationship."
+    assert attributed(named, "", ["Trump"])
+    assert attributed(pronoun, before, ["Carney"])
+    assert not attributed(pronoun, "The weather was fine.", ["Carney"])
+    assert not attributed("Trump met Carney on Tuesday.", "", ["Trump"])  # no quote
+
+
+def test_follow_ups_carry_speaker_and_topic():
+    history = ["What did Trump say about USMCA?"]
+    assert rewrite("And what did Carney say?", history) == "What did Carney say about USMCA?"
+    assert rewrite("What about tariffs?", history) == "What did Trump say about tariffs?"
+    two = [*history, "And what did Carney say?"]
+    assert rewrite("What about tariffs?", two) == "What did Carney say about tariffs?"
+
+
+def test_pronoun_questions_get_the_previous_names():
+    assert rewrite("When did he visit?", ["Who is Mark Carney?"]) == "When did he visit? (Mark Carney)"
+    assert rewrite("When did Carney visit?", ["Who is Trump?"]) == "When did Carney visit?"
+
+
+def test_history_accepts_chat_messages():
+    history = [
+        {"role": "user", "content": "What did Trump say about USMCA?"},
+        {"role": "assistant", "content": "He said ... [1]"},
+    ]
+    assert rewrite("And what did Carney say?", history) == "What did Carney say about USMCA?"
+    assert rewrite("Standalone question?", None) == "Standalone question?"

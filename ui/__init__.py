@@ -1,0 +1,1 @@
+"""Gradio chat UI: a thin presenter over :class:`qa.Assistant`."""
