@@ -49,7 +49,13 @@ def slugify(text: str, limit: int = 48) -> str:
     return slug[:limit].rstrip("-") or "article"
 
 
-def make_article_id(title: str, key: str) -> str:
-    """A readable, stable id: ``<title-slug>-<10 hex of the origin key>``."""
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+def make_article_id(title: str, key: str, explicit: object = None) -> str:
+    """A stable id. The source's own id when it gave a plain one (letters,
+    digits, ``._:-``); else ``<title-slug>-<10 hex of the origin key>``."""
+    if explicit is not None and _SAFE_ID.fullmatch(str(explicit)):
+        return str(explicit)
     digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
     return f"{slugify(title)}-{digest}"

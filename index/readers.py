@@ -134,7 +134,7 @@ def _finish(path: Path, key: str, title: str, body: str, meta: dict[str, Any]) -
         raise _Skip("no article text left after removing page furniture")
     fields = {f: _clean_meta(f, meta.get(f)) for f in _OPTIONAL}
     return Article(
-        id=make_article_id(title, key),
+        id=make_article_id(title, key, meta.get("id")),
         title=title,
         text=text,
         origin=str(path),
@@ -212,7 +212,7 @@ def _read_html(path: Path, text: str) -> Article:
     if not body:
         raise _Skip("no article text found in the HTML")
     title = getattr(doc, "title", None) or ""
-    lines = [ln for ln in body.split("\n")]
+    lines = body.split("\n")
     if lines and title and lines[0].strip() == title.strip():
         lines = lines[1:]
     meta = {
@@ -247,7 +247,7 @@ def _read_records(path: Path, text: str, lines: bool) -> tuple[list[Article], li
     articles: list[Article] = []
     for index, (no, rec) in enumerate(records):
         try:
-            articles.append(_from_record(path, rec, index))
+            articles.append(_from_record(path, rec))
         except _Skip as skip:
             where = f"record {index + 1}: " if no is None else ""
             problems.append(Problem(str(path), where + skip.reason, no))
@@ -256,7 +256,7 @@ def _read_records(path: Path, text: str, lines: bool) -> tuple[list[Article], li
     return articles, problems
 
 
-def _from_record(path: Path, rec: Any, index: int) -> Article:
+def _from_record(path: Path, rec: Any) -> Article:
     if not isinstance(rec, dict):
         raise _Skip("each record must be a JSON object with 'title' and 'text'")
     for field in ("title", "text"):

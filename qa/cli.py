@@ -28,6 +28,13 @@ EXAMPLES = {
     "remove": "examples:\n  qa stats --articles --index /tmp/i   # find the id\n"
     "  qa remove prime-minister-carney-holds-trade-talks-3f2a9c1d0b --index /tmp/i",
     "stats": "examples:\n  qa stats --index /tmp/i\n  qa stats --articles --json",
+    "eval": "examples:\n  qa eval --articles eval/demo/articles --questions eval/demo/questions.jsonl "
+    "--out /tmp/e\n"
+    "  qa eval --articles ../shared/data/squad-dev-half --questions "
+    "../shared/data/squad-dev-half/questions.jsonl \\\n      --format squad-folder --out /tmp/e "
+    "--compare hybrid,dense,bm25\n"
+    "  qa eval --articles ../shared/data/scifact --questions ../shared/data/scifact/qrels/train.tsv "
+    "--format beir --out /tmp/s",
     "serve": "examples:\n  qa serve --demo                 # build the demo index if needed, open the chat\n"
     "  qa serve --index /tmp/i --port 8080 --auth alice:secret",
 }
@@ -49,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=EXAMPLES.get(name),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        if name != "serve":
+        if name not in ("serve", "eval"):
             p.add_argument(
                 "--index",
                 default=DEFAULT_INDEX,
@@ -104,6 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("stats", "Show index size, model and settings.")
     p.add_argument("--articles", action="store_true", help="list every article too")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("eval", "Evaluate on a question set: summary.json, results.jsonl, report.md with plots.")
+    p.add_argument(
+        "--articles", metavar="PATH", help="articles to index (file or folder; BEIR: dataset folder)"
+    )
+    p.add_argument("--questions", required=True, metavar="FILE", help="question set (see README: formats)")
+    p.add_argument(
+        "--format", default="auto", choices=("auto", "qa-jsonl", "squad-json", "squad-folder", "beir")
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="where to write the results")
+    p.add_argument(
+        "-k", type=int, default=10, metavar="N", help="passages per question for hit@k (default 10)"
+    )
+    p.add_argument(
+        "--compare", default="hybrid", metavar="MODES", help="e.g. hybrid,dense,bm25 (default hybrid)"
+    )
+    p.add_argument("--model", metavar="PATH", help="model for a new index (default: packaged MiniLM)")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    p.add_argument("--index", metavar="DIR", help="index to build or reuse (default: OUT/index)")
 
     p = command("serve", "Open the chat UI in the browser.")
     p.add_argument(
@@ -160,6 +186,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "serve":
         return _serve(args)
+    if args.command == "eval":
+        return _eval(args)
     if args.command == "ingest":
         from index.chunking import ChunkSettings
 
@@ -231,6 +259,48 @@ def format_stats(stats: dict[str, Any]) -> str:
             f"  {a['id']}  {a['date'] or '-'}  {a['source'] or '-'}  {a['chunks']} chunks  {a['title']}"
         )
     return "\n".join(lines)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import eval as evaluation
+
+    summary = evaluation.run(
+        args.articles,
+        args.questions,
+        args.out,
+        fmt=args.format,
+        index=args.index,
+        k=args.k,
+        compare=args.compare.split(","),
+        model=args.model,
+        limit=args.limit,
+    )
+    keys = (
+        "questions",
+        "hit@1",
+        "hit@5",
+        "hit@10",
+        "mrr@10",
+        "ndcg@10",
+        "answer_contains",
+        "citation_precision",
+        "abstain_rate",
+        "abstain_correct",
+        "latency_ms_p50",
+        "latency_ms_p95",
+    )
+    print("config   " + " ".join(f"{k:>10}" for k in keys))
+    for block in summary["configurations"]:
+        values = [
+            "-" if block[k] is None else f"{block[k]:.3f}" if isinstance(block[k], float) else str(block[k])
+            for k in keys
+        ]
+        print(f"{block['config']['mode']:<8} " + " ".join(f"{v:>10}" for v in values))
+    print(
+        f"index built in {summary['index_seconds']} s; "
+        f"wrote {args.out}/summary.json, results.jsonl, report.md"
+    )
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

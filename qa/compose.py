@@ -24,6 +24,7 @@ NO_ANSWER = "I could not find an answer to that in the indexed articles."
 class ComposeSettings:
     """Knobs of answer composition; the defaults are what the CLI and UI use."""
 
+    max_passages: int = 5  # answer sentences come from the top passages only
     max_sentences: int = 3
     max_words: int = 80
     min_relative: float = 0.6  # keep sentences scoring at least this share of the best
@@ -79,7 +80,7 @@ def compose(
     focus = query if say is None else f"{say.speaker} {say.topic or ''}"
     terms = {t: idf(t) for t in tokenize(focus)}
     topic_terms = {t: idf(t) for t in tokenize(say.topic)} if say and say.topic else {}
-    candidates = _candidates(passages, terms, topic_terms, say, text_before)
+    candidates = _candidates(passages[: cfg.max_passages], terms, topic_terms, say, text_before)
     if not candidates:
         return [], "the matching passages hold no complete sentences"
     best = max(candidates, key=lambda c: c.score)

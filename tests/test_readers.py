@@ -122,3 +122,15 @@ def test_ids_are_stable_and_follow_the_source_not_the_text(tmp_path):
 def test_missing_path_is_a_problem_not_a_crash(tmp_path):
     files, problems = find_files([tmp_path / "nope"])
     assert files == [] and "no such file or folder" in problems[0].reason
+
+
+def test_records_keep_their_own_plain_ids(tmp_path):
+    p = tmp_path / "c.jsonl"
+    p.write_text(
+        json.dumps({"id": "4983", "title": "A", "text": "Alpha text."})
+        + "\n"
+        + json.dumps({"id": "has spaces/and slashes", "title": "B", "text": "Beta text."})
+    )
+    (a, b), _ = read_file(p)
+    assert a.id == "4983"
+    assert b.id.startswith("b-") and len(b.id) == 12

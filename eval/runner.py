@@ -1,0 +1,233 @@
+"""``qa eval``: index the articles, ask every question through ``Assistant.ask``,
+score the answers, and write summary.json, results.jsonl and report.md."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eval import metrics
+from eval.formats import Question, load
+from eval.gold import Judged, Resolver
+from index.errors import InputError
+from qa import Answer, Assistant
+from qa.retrieve import MODES
+
+log = logging.getLogger(__name__)
+
+CURVE_K = 20
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def run(
+    articles: str | Path | None,
+    questions: str | Path,
+    out: str | Path,
+    fmt: str = "auto",
+    index: str | Path | None = None,
+    k: int = 10,
+    compare: Sequence[str] = ("hybrid",),
+    model: str | None = None,
+    limit: int | None = None,
+    progress: bool | None = None,
+) -> dict[str, Any]:
+    """Evaluate and write the three outputs into ``out``; returns the summary."""
+    modes = [m.strip() for m in compare if m.strip()]
+    bad = [m for m in modes if m not in MODES]
+    if bad or not modes:
+        raise InputError(f"--compare takes a comma-separated list of {', '.join(MODES)}; got {bad or modes}")
+    if k < 1:
+        raise InputError(f"k of {k} must be at least 1")
+    progress = sys.stderr.isatty() if progress is None else progress
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    qset = load(questions, articles, fmt, work=out_dir / "work")
+    qs = list(qset.questions[:limit] if limit else qset.questions)
+    if not qs:
+        raise InputError(f"{questions}: no questions found")
+    index_dir = Path(index) if index else out_dir / "index"
+    with Assistant.open(index_dir, model=model) as assistant:
+        started = time.perf_counter()
+        report = assistant.add(list(qset.articles), progress=progress)
+        index_seconds = time.perf_counter() - started
+        for problem in report.rejected[:20]:
+            log.warning("skipped %s", problem)
+        resolver = Resolver(assistant.store)
+        judged = [resolver.judge(q) for q in qs]
+        depth = min(max(k, CURVE_K), len(assistant.store.lexical))
+        blocks, rows = [], []
+        for mode in modes:
+            results = _ask_all(assistant, qs, judged, mode, depth, k, progress)
+            rows.extend(results)
+            blocks.append(
+                summarize(results, k)
+                | {
+                    "index_seconds": round(index_seconds, 2),
+                    "index": {
+                        "articles_added": len(report.added) + len(report.replaced),
+                        "chunks_embedded": report.chunks_embedded,
+                        "rejected": len(report.rejected),
+                    },
+                    "unresolved_gold": sum(j.unresolved for j in judged),
+                    "config": {
+                        "mode": mode,
+                        "k": k,
+                        "format": qset.format,
+                        "questions_file": str(questions),
+                        "articles": [str(a) for a in qset.articles],
+                        **_settings(assistant),
+                    },
+                }
+            )
+    summary = blocks[0] | {"configurations": blocks}
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    with (out_dir / "results.jsonl").open("w", encoding="utf-8") as fh:
+        for row in sorted(rows, key=lambda r: (r["config"], not r["failed"])):
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    from eval.report import write_report
+
+    write_report(out_dir, blocks, rows)
+    return summary
+
+
+def _settings(assistant: Assistant) -> dict[str, Any]:
+    s = assistant.store.settings
+    return {"model": s.model_name, "chunk_size": s.chunk.size, "chunk_overlap": s.chunk.overlap}
+
+
+def _ask_all(
+    assistant: Assistant,
+    qs: list[Question],
+    judged: list[Judged],
+    mode: str,
+    depth: int,
+    k: int,
+    progress: bool,
+) -> list[dict[str, Any]]:
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(qs), desc=f"asking ({mode})", unit="q")
+    rows = []
+    for q, j in zip(qs, judged, strict=True):
+        t0 = time.perf_counter()
+        answer = assistant.ask(q.question, k=depth, history=list(q.history), mode=mode)
+        latency = (time.perf_counter() - t0) * 1000
+        rows.append(score_question(q, j, answer, latency, mode, k))
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
+    return rows
+
+
+def score_question(
+    q: Question, j: Judged, answer: Answer, latency_ms: float, mode: str, k: int
+) -> dict[str, Any]:
+    """One results.jsonl row: what was asked, what came back, and its metrics."""
+    hits = [j.passage_hit(p.article_id, p.start, p.end) for p in answer.passages]
+    rank = metrics.first_hit_rank(hits)
+    has_gold = bool(j.grades)
+    docs = metrics.dedupe([p.article_id for p in answer.passages])
+    text = _MARKER.sub("", answer.answer)
+    cites = [
+        {
+            "n": c.n,
+            "article_id": c.article_id,
+            "sentence": c.sentence,
+            "correct": j.passage_hit(c.article_id, c.passage_start, c.passage_end),
+        }
+        for c in answer.citations
+    ]
+    row: dict[str, Any] = {
+        "config": mode,
+        "id": q.id,
+        "question": q.question,
+        "query": answer.query,
+        "history": list(q.history),
+        "unanswerable": q.unanswerable,
+        "gold": {
+            "answers": list(q.answers),
+            "articles": j.grades,
+            "spans": {a: s for a, s in j.spans.items()},
+        },
+        "retrieved": [
+            {
+                "rank": i + 1,
+                "article_id": p.article_id,
+                "start": p.start,
+                "end": p.end,
+                "score": round(p.score, 5),
+                "hit": h,
+            }
+            for i, (p, h) in enumerate(zip(answer.passages, hits, strict=True))
+        ],
+        "first_hit_rank": rank,
+        "answer": answer.answer,
+        "abstained": answer.abstained,
+        "abstain_reason": answer.abstain_reason,
+        "citations": cites,
+        "latency_ms": round(latency_ms, 2),
+    }
+    if has_gold:
+        row |= {f"hit@{n}": metrics.hit_at_k(rank, n) for n in (1, 5, 10)}
+        row["mrr@10"] = metrics.reciprocal_rank(rank, 10)
+        row["ndcg@10"] = metrics.ndcg_at_k(docs, j.grades, 10)
+        row["curve"] = [metrics.hit_at_k(rank, n) for n in range(1, CURVE_K + 1)]
+    if q.answerable and q.answers:
+        row["answer_contains"] = (not answer.abstained) and metrics.answer_contains(text, q.answers)
+    row["failed"] = _failed(row, q, k)
+    return row
+
+
+def _failed(row: dict[str, Any], q: Question, k: int) -> bool:
+    if q.unanswerable:
+        return not row["abstained"]
+    if row.get("answer_contains") is False or row["abstained"]:
+        return True
+    return row.get("first_hit_rank") is None or row["first_hit_rank"] > min(k, 5)
+
+
+def summarize(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
+    """The summary block of one configuration (metric definitions: README)."""
+    judged = [r for r in rows if "hit@1" in r and not r["unanswerable"]]
+    answerable = [r for r in rows if not r["unanswerable"]]
+    unanswerable = [r for r in rows if r["unanswerable"]]
+    contains = [r["answer_contains"] for r in rows if "answer_contains" in r]
+    cites = [c["correct"] for r in judged for c in r["citations"]]
+    latencies = [r["latency_ms"] for r in rows]
+
+    def avg(key: str) -> float | None:
+        return round(metrics.mean([r[key] for r in judged]), 4) if judged else None
+
+    curve = (
+        [round(metrics.mean([r["curve"][i] for r in judged]), 4) for i in range(CURVE_K)] if judged else []
+    )
+    return {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "hit@1": avg("hit@1"),
+        "hit@5": avg("hit@5"),
+        "hit@10": avg("hit@10"),
+        "mrr@10": avg("mrr@10"),
+        "ndcg@10": avg("ndcg@10"),
+        "answer_contains": round(metrics.mean([float(c) for c in contains]), 4) if contains else None,
+        "citation_precision": round(metrics.mean([float(c) for c in cites]), 4) if cites else None,
+        "abstain_rate": round(metrics.mean([float(r["abstained"]) for r in answerable]), 4)
+        if answerable
+        else None,
+        "abstain_correct": (
+            round(metrics.mean([float(r["abstained"]) for r in unanswerable]), 4) if unanswerable else None
+        ),
+        "latency_ms_p50": round(metrics.percentile(latencies, 50), 2),
+        "latency_ms_p95": round(metrics.percentile(latencies, 95), 2),
+        "hit_curve": curve,
+    }

@@ -1,0 +1,241 @@
+"""The evaluation harness on tiny hand-made sets, with hand-checked numbers."""
+
+import json
+import math
+
+import pytest
+
+import eval as evaluation
+from eval.formats import Gold, Question, detect_format, load
+from eval.gold import Judged
+from eval.runner import score_question, summarize
+from index.errors import InputError
+from qa.types import Answer, Citation, Passage
+
+P1 = "The Broncos beat the Panthers 24 to 10 in the final game. It was played in Santa Clara."
+P2 = "The halftime show starred a famous band. Tickets sold out within minutes of release."
+P3 = "Oxygen is a chemical element with symbol O. It was discovered in the eighteenth century."
+
+
+def squad_json(tmp_path):
+    data = {
+        "data": [
+            {
+                "title": "Super_Bowl",
+                "paragraphs": [
+                    {
+                        "context": P1,
+                        "qas": [
+                            {
+                                "id": "q1",
+                                "question": "Where was the final game played?",
+                                "answers": [{"text": "Santa Clara", "answer_start": P1.index("Santa Clara")}],
+                            },
+                            {
+                                "id": "q2",
+                                "question": "What was the final score between the Broncos and Panthers?",
+                                "answers": [{"text": "24 to 10", "answer_start": P1.index("24 to 10")}],
+                            },
+                        ],
+                    },
+                    {
+                        "context": P2,
+                        "qas": [
+                            {
+                                "id": "q3",
+                                "question": "How fast did the halftime show tickets sell out?",
+                                "answers": [
+                                    {"text": "within minutes", "answer_start": P2.index("within minutes")}
+                                ],
+                            }
+                        ],
+                    },
+                ],
+            },
+            {
+                "title": "Oxygen",
+                "paragraphs": [
+                    {
+                        "context": P3,
+                        "qas": [
+                            {
+                                "id": "q4",
+                                "question": "What is the chemical symbol of oxygen?",
+                                "answers": [{"text": "O", "answer_start": P3.index("O.")}],
+                            }
+                        ],
+                    }
+                ],
+            },
+        ]
+    }
+    path = tmp_path / "dev.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def test_squad_json_end_to_end_writes_three_files(tmp_path):
+    path = squad_json(tmp_path)
+    summary = evaluation.run(
+        path,
+        path,
+        tmp_path / "out",
+        fmt="squad-json",
+        k=3,
+        compare=["bm25", "hybrid"],
+        model="hash:64",
+        progress=False,
+    )
+    out = tmp_path / "out"
+    for name in ("summary.json", "results.jsonl", "report.md", "hit_at_k.png", "latency.png"):
+        assert (out / name).is_file(), name
+    keys = {
+        "questions",
+        "hit@1",
+        "hit@5",
+        "hit@10",
+        "mrr@10",
+        "ndcg@10",
+        "answer_contains",
+        "citation_precision",
+        "abstain_rate",
+        "abstain_correct",
+        "latency_ms_p50",
+        "latency_ms_p95",
+        "index_seconds",
+        "config",
+    }
+    assert keys <= summary.keys()
+    assert [b["config"]["mode"] for b in summary["configurations"]] == ["bm25", "hybrid"]
+    assert summary["questions"] == 4 and summary["unresolved_gold"] == 0
+    # BM25 on these lexical questions finds the gold paragraph first every time.
+    assert summary["hit@1"] == 1.0 and summary["mrr@10"] == 1.0
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 8 and {r["config"] for r in rows} == {"bm25", "hybrid"}
+    report = (out / "report.md").read_text()
+    assert "| hit@1 |" in report and "![hit_at_k.png](hit_at_k.png)" in report
+
+
+def test_gold_spans_are_checked_on_passage_offsets():
+    j = Judged({"a": 1}, {"a": ((50, 60),)})
+    assert j.passage_hit("a", 0, 60) and j.passage_hit("a", 50, 200)
+    assert not j.passage_hit("a", 55, 200)  # cuts the answer
+    assert not j.passage_hit("b", 0, 1000)  # other article
+    assert Judged({"a": 1}, {}).passage_hit("a", 900, 1000)  # no spans: article-level
+
+
+def _passage(aid, start, end, text="x"):
+    return Passage(aid, "T", text, start, end, 0.5)
+
+
+def _cite(n, aid, ps, pe):
+    return Citation(n, aid, "T", None, None, None, "s.", "p", ps, ps + 2, 1.0, ps, pe)
+
+
+def test_score_question_and_summary_by_hand():
+    q = Question("1", "q?", ("Santa Clara",), (Gold("a"),))
+    j = Judged({"a": 1}, {"a": ((100, 111),)})
+    passages = (_passage("b", 0, 50), _passage("a", 0, 90), _passage("a", 80, 200))
+    ans = Answer(
+        "q?",
+        "It was in Santa Clara. [1] Other. [2]",
+        False,
+        (_cite(1, "a", 80, 200), _cite(2, "b", 0, 50)),
+        passages,
+    )
+    row = score_question(q, j, ans, 12.0, "hybrid", 10)
+    assert row["first_hit_rank"] == 3
+    assert (row["hit@1"], row["hit@5"], row["mrr@10"]) == (0.0, 1.0, pytest.approx(1 / 3))
+    assert row["ndcg@10"] == pytest.approx(1 / math.log2(3))  # doc 'a' at rank 2
+    assert row["answer_contains"] is True
+    assert [c["correct"] for c in row["citations"]] == [True, False]
+    unans = Question("2", "nothing?", (), (), unanswerable=True)
+    row2 = score_question(unans, Judged({}, {}), Answer("nothing?", "no", True), 30.0, "hybrid", 10)
+    s = summarize([row, row2], 10)
+    assert s["questions"] == 2 and s["hit@5"] == 1.0 and s["citation_precision"] == 0.5
+    assert s["abstain_rate"] == 0.0 and s["abstain_correct"] == 1.0
+    assert s["latency_ms_p50"] == 21.0
+
+
+def test_beir_loads_and_scores_ndcg(tmp_path):
+    root = tmp_path / "beir"
+    (root / "qrels").mkdir(parents=True)
+    docs = [
+        ("d1", "Steel tariffs", "Steel tariffs were raised on imports from Canada."),
+        ("d2", "Ferry", "A new ferry line opened between the islands."),
+        ("d3", "Robots", "Students built robots for the regional contest."),
+    ]
+    (root / "corpus.jsonl").write_text(
+        "\n".join(json.dumps({"_id": i, "title": t, "text": x}) for i, t, x in docs)
+    )
+    (root / "queries.jsonl").write_text(
+        "\n".join(
+            [
+                json.dumps({"_id": "1", "text": "ferry line islands"}),
+                json.dumps({"_id": "2", "text": "robots contest"}),
+            ]
+        )
+    )
+    (root / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n1\td2\t1\n2\td3\t2\n")
+    assert detect_format(root) == "beir"
+    qset = load(root / "qrels" / "test.tsv", root, "auto", work=tmp_path / "w")
+    assert [q.id for q in qset.questions] == ["1", "2"]
+    summary = evaluation.run(
+        root, root / "qrels" / "test.tsv", tmp_path / "out", compare=["bm25"], model="hash:64", progress=False
+    )
+    assert summary["ndcg@10"] == 1.0 and summary["answer_contains"] is None
+
+
+def test_qa_jsonl_relevant_titles_and_unanswerable(tmp_path):
+    arts = tmp_path / "arts"
+    arts.mkdir()
+    (arts / "ferry.txt").write_text(
+        "Ferry line opens\n\nA new ferry line opened between the islands on Monday."
+    )
+    (arts / "robots.txt").write_text("Robots win\n\nThe Lakeside team won the robotics contest with a robot.")
+    qs = tmp_path / "q.jsonl"
+    qs.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {
+                    "id": "a",
+                    "question": "When did the ferry line open?",
+                    "answers": ["Monday"],
+                    "relevant": ["Ferry line opens"],
+                },
+                {
+                    "id": "b",
+                    "question": "Which team won the robotics contest?",
+                    "answers": ["Lakeside"],
+                    "relevant": ["robots.txt"],
+                    "history": ["Tell me about robots"],
+                },
+                {"id": "c", "question": "Who won the 1998 World Cup?", "unanswerable": True},
+            ]
+        )
+    )
+    summary = evaluation.run(arts, qs, tmp_path / "out", compare=["bm25"], model="hash:64", progress=False)
+    assert summary["questions"] == 3 and summary["unresolved_gold"] == 0
+    assert summary["hit@1"] == 1.0 and summary["answer_contains"] == 1.0
+    assert summary["abstain_correct"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"id": 1}\n', "field 'question' is missing"),
+        ("{nope\n", "malformed JSON"),
+        ('{"question": "q", "history": "not a list"}\n', "'history' must be a list"),
+    ],
+)
+def test_bad_question_files_name_the_line(tmp_path, content, message):
+    qs = tmp_path / "q.jsonl"
+    qs.write_text(content)
+    with pytest.raises(InputError, match=rf"q\.jsonl:1: .*{message}"):
+        load(qs, tmp_path, "qa-jsonl")
+
+
+def test_bad_compare_modes_are_refused(tmp_path):
+    with pytest.raises(InputError, match="--compare"):
+        evaluation.run(tmp_path, tmp_path / "q.jsonl", tmp_path / "o", compare=["magic"])
