@@ -92,7 +92,7 @@ def ingest(
     paths: Iterable[str | Path],
     *,
     progress: bool = False,
-    batch_articles: int = 256,
+    batch_articles: int = 512,
 ) -> IngestReport:
     """Read, chunk, embed (only what is new) and store; one transaction per batch."""
     started = time.perf_counter()
@@ -122,9 +122,9 @@ def ingest(
             seen_ids[art.id] = art.origin or ""
             seen_texts[art.text_hash] = art.id
             batch.append(art)
-        if len(batch) >= batch_articles:
-            _store_batch(store, embedder, chunker, batch, tally, progress)
-            batch = []
+            if len(batch) >= batch_articles:  # inside the file loop: a big JSONL commits as it goes
+                _store_batch(store, embedder, chunker, batch, tally, progress)
+                batch = []
     if batch:
         _store_batch(store, embedder, chunker, batch, tally, progress)
     return IngestReport(
