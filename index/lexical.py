@@ -15,6 +15,18 @@ _TOKEN = re.compile(r"\w\w+|\d", re.UNICODE)
 
 
 @lru_cache(maxsize=1)
+def _bm25s():  # noqa: ANN202 - the bm25s module
+    import logging
+
+    import bm25s
+
+    # bm25s sets its logger to DEBUG on import, which prints routine messages
+    # through any configured handler; hand the level back to the application.
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)
+    return bm25s
+
+
+@lru_cache(maxsize=1)
 def _stemmer():  # noqa: ANN202 - Stemmer.Stemmer
     import Stemmer
 
@@ -23,6 +35,7 @@ def _stemmer():  # noqa: ANN202 - Stemmer.Stemmer
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
+    _bm25s()
     from bm25s.stopwords import STOPWORDS_EN
 
     extra = {"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "do"}
@@ -53,9 +66,7 @@ class LexicalIndex:
     def build(cls, ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
         if not texts:
             return cls(np.zeros(0, dtype=np.int64), None)
-        import bm25s
-
-        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25 = _bm25s().BM25(k1=1.2, b=0.75)
         bm25.index([tokenize(t) for t in texts], show_progress=False)
         return cls(np.asarray(ids, dtype=np.int64), bm25)
 
@@ -92,7 +103,5 @@ class LexicalIndex:
         ids = np.load(directory / "ids.npy", allow_pickle=False)
         if len(ids) == 0:
             return cls(ids, None)
-        import bm25s
-
-        bm25 = bm25s.BM25.load(str(directory), allow_pickle=False)
+        bm25 = _bm25s().BM25.load(str(directory), allow_pickle=False)
         return cls(ids, bm25)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from qa import Assistant, QAError
-from ui.format import answer_markdown, sources_html
+from ui.format import answer_markdown, escape_markdown, sources_html
 
 EXAMPLES = [
     "What did Trump say about USMCA?",
@@ -26,22 +26,29 @@ def _text(content: Any) -> str:
     return ""
 
 
+def chat_turn(
+    assistant: Assistant, message: str, history: list[dict[str, Any]] | None
+) -> tuple[list[dict[str, Any]], str]:
+    """One chat turn: the updated message list and the sources panel HTML.
+    Earlier user turns reach ``Assistant.ask`` as the conversation history."""
+    history = list(history or [])
+    previous = [_text(m.get("content")) for m in history if m.get("role") == "user"]
+    try:
+        answer = assistant.ask(message, history=previous)
+    except QAError as exc:
+        reply, sources = f"⚠️ {escape_markdown(str(exc))}", ""
+    else:
+        reply, sources = answer_markdown(answer), sources_html(answer)
+    history += [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
+    return history, sources
+
+
 def build_app(assistant: Assistant) -> Any:
     import gradio as gr
 
     def respond(message: str, history: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str, str]:
-        history = list(history or [])
-        previous = [_text(m.get("content")) for m in history if m.get("role") == "user"]
-        try:
-            answer = assistant.ask(message, history=previous)
-        except QAError as exc:
-            history += [{"role": "user", "content": message}, {"role": "assistant", "content": f"⚠️ {exc}"}]
-            return history, "", ""
-        history += [
-            {"role": "user", "content": message},
-            {"role": "assistant", "content": answer_markdown(answer)},
-        ]
-        return history, sources_html(answer), ""
+        messages, sources = chat_turn(assistant, message, history)
+        return messages, sources, ""
 
     def ask_api(question: str) -> dict[str, Any]:
         return assistant.ask(question).to_dict()
