@@ -17,7 +17,7 @@ from index.manifest import IndexSettings
 from index.store import IndexStore
 from qa.compose import NO_ANSWER, ComposeSettings, compose
 from qa.quotes import parse_say_question
-from qa.retrieve import MODES, retrieve
+from qa.retrieve import MODES, Filters, retrieve
 from qa.rewrite import rewrite
 from qa.types import Answer, Passage
 
@@ -98,14 +98,24 @@ class Assistant:
             self.store.apply(removals=[article_id])
 
     # -- asking ------------------------------------------------------------
-    def search(self, query: str, k: int | None = None, mode: str = "hybrid") -> list[Passage]:
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        mode: str = "hybrid",
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+    ) -> list[Passage]:
         """Top ``k`` passages for ``query`` (``mode``: hybrid, dense or bm25).
 
         ``k=None`` means 5, or every chunk of a smaller index; an explicit ``k``
-        larger than the index is an error."""
+        larger than the index is an error. ``since``/``until`` (ISO dates,
+        inclusive) and ``source`` (part of the source or title) filter articles."""
         query, k = self._check(query, k, mode)
+        filters = Filters(since, until, source)
         qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
-        return retrieve(self.store, query, qvec, k, mode)
+        return retrieve(self.store, query, qvec, k, mode, filters)
 
     def ask(
         self,
@@ -113,19 +123,24 @@ class Assistant:
         k: int | None = None,
         history: Sequence[Any] | None = None,
         mode: str = "hybrid",
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
     ) -> Answer:
         """A short extractive answer with citations, or an abstention.
 
         ``history`` holds the earlier turns: user questions as strings, or chat
         messages ``{"role": ..., "content": ...}``; follow-ups are rewritten with it.
+        ``since``/``until``/``source`` restrict the articles used (see :meth:`search`).
         """
         t0 = time.perf_counter()
         question, k = self._check(question, k, mode)
+        filters = Filters(since, until, source)
         query = rewrite(question, history)
         t1 = time.perf_counter()
         qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
         t2 = time.perf_counter()
-        passages = retrieve(self.store, query, qvec, k, mode)
+        passages = retrieve(self.store, query, qvec, k, mode, filters)
         t3 = time.perf_counter()
         say = parse_say_question(query)
         picked, reason = compose(

@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
             help="retrieval mode (default: hybrid)",
         )
         p.add_argument("--json", action="store_true", help="print the contract JSON")
+        p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
+        p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
+        p.add_argument("--source", metavar="TEXT", help="only articles whose source or title contains TEXT")
         if name == "ask":
             p.add_argument(
                 "--history",
@@ -211,14 +214,19 @@ def _run(args: argparse.Namespace) -> int:
         )
     with Assistant.open(args.index) as assistant:
         if args.command == "ask":
-            answer = assistant.ask(args.text, k=args.k, history=args.history, mode=args.mode)
+            answer = assistant.ask(
+                args.text, k=args.k, history=args.history, mode=args.mode,
+                since=args.since, until=args.until, source=args.source,
+            )  # fmt: skip
             print(
                 json.dumps(answer.to_dict(), indent=2, ensure_ascii=False)
                 if args.json
                 else format_answer(answer)
             )
         elif args.command == "search":
-            passages = assistant.search(args.text, k=args.k, mode=args.mode)
+            passages = assistant.search(
+                args.text, k=args.k, mode=args.mode, since=args.since, until=args.until, source=args.source
+            )
             if args.json:
                 print(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
             for i, p in enumerate(passages if not args.json else [], start=1):

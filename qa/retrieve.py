@@ -1,16 +1,62 @@
-"""Hybrid retrieval: BM25 and dense rankings fused with reciprocal rank fusion."""
+"""Hybrid retrieval: BM25 and dense rankings fused with reciprocal rank fusion,
+optionally restricted by article date and source."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
-from index.store import IndexStore
+from index.errors import InputError
+from index.store import ChunkRecord, IndexStore
 from qa.types import Passage
 
 MODES = ("hybrid", "dense", "bm25")
 RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Keep passages of articles dated ``since``..``until`` (ISO dates, inclusive)
+    whose source or title contains ``source`` (case-insensitive). With a date
+    bound set, articles without a date are left out."""
+
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None:
+                try:
+                    date.fromisoformat(value)
+                except (TypeError, ValueError) as exc:
+                    raise InputError(f"{name} must be a date like 2025-10-07, not {value!r}") from exc
+        if self.since and self.until and self.since > self.until:
+            raise InputError(f"since ({self.since}) is after until ({self.until}); swap them")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.since or self.until or (self.source and self.source.strip()))
+
+    def allows(self, rec: ChunkRecord) -> bool:
+        if self.since or self.until:
+            day = (rec.date or "")[:10]
+            if not _is_iso(day) or (self.since and day < self.since) or (self.until and day > self.until):
+                return False
+        needle = (self.source or "").strip().lower()
+        return not needle or needle in (rec.source or "").lower() or needle in rec.title.lower()
+
+
+def _is_iso(day: str) -> bool:
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return False
+    return True
 
 
 def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -28,35 +74,36 @@ def retrieve(
     query_vector: np.ndarray | None,
     k: int,
     mode: str = "hybrid",
+    filters: Filters | None = None,
 ) -> list[Passage]:
     """Top ``k`` passages for the query. ``query_vector`` is needed unless mode is bm25."""
     if mode not in MODES:
-        raise ValueError(f"retrieval mode {mode!r} is unknown; use one of {', '.join(MODES)}")
-    depth = max(4 * k, 50)
-    dense: dict[int, float] = {}
-    lexical: dict[int, float] = {}
-    rankings: list[list[int]] = []
-    if mode in ("hybrid", "dense"):
-        assert query_vector is not None, "dense retrieval needs the query vector"
-        ids, scores = store.dense_search(query_vector, depth)
-        dense = dict(zip(ids.tolist(), scores.tolist(), strict=True))
-        rankings.append(ids.tolist())
-    if mode in ("hybrid", "bm25"):
-        ids, scores = store.lexical_search(query, depth)
-        lexical = dict(zip(ids.tolist(), scores.tolist(), strict=True))
-        rankings.append(ids.tolist())
-    fused = (
-        rrf(rankings)[:k]
-        if mode == "hybrid"
-        else [(i, s) for i, s in _scored(rankings[0], dense or lexical)][:k]
-    )
+        raise InputError(f"retrieval mode {mode!r} is unknown; use one of {', '.join(MODES)}")
+    if mode != "bm25" and query_vector is None:
+        raise ValueError("dense retrieval needs the query vector")
+    total = len(store.lexical)
+    depth = min(total, max(4 * k, 50))
+    if filters is not None and filters.active:
+        depth = min(total, 4 * depth)
+    while True:
+        dense, lexical = _candidates(store, query, query_vector, depth, mode)
+        records = None
+        if filters is not None and filters.active:
+            records = store.chunks(list(dense.keys() | lexical.keys()))
+            keep = {cid for cid, rec in records.items() if filters.allows(rec)}
+            dense = {c: s for c, s in dense.items() if c in keep}
+            lexical = {c: s for c, s in lexical.items() if c in keep}
+        fused = _fuse(dense, lexical, mode)[:k]
+        if len(fused) >= k or depth >= total:
+            break
+        depth = total  # a narrow filter: look at everything once
     top = [cid for cid, _ in fused]
     if query_vector is not None:
         missing = [c for c in top if c not in dense]
         if missing:
             vecs = store.vectors.vectors(np.asarray(missing, dtype=np.int64))
             dense.update(zip(missing, (vecs @ query_vector).tolist(), strict=True))
-    records = store.chunks(top)
+    records = records if records is not None else store.chunks(top)
     out = []
     for cid, score in fused:
         r = records.get(cid)
@@ -64,22 +111,35 @@ def retrieve(
             continue
         out.append(
             Passage(
-                article_id=r.article_id,
-                title=r.title,
-                text=r.text,
-                start=r.start,
-                end=r.end,
-                score=float(score),
-                chunk_id=cid,
-                date=r.date,
-                source=r.source,
-                url=r.url,
-                dense_score=dense.get(cid),
-                bm25_score=lexical.get(cid),
+                article_id=r.article_id, title=r.title, text=r.text, start=r.start, end=r.end,
+                score=float(score), chunk_id=cid, date=r.date, source=r.source, url=r.url,
+                dense_score=dense.get(cid), bm25_score=lexical.get(cid),
             )
-        )
+        )  # fmt: skip
     return out
 
 
-def _scored(ranking: list[int], scores: dict[int, float]) -> list[tuple[int, float]]:
-    return [(i, scores[i]) for i in ranking]
+def _candidates(
+    store: IndexStore, query: str, query_vector: np.ndarray | None, depth: int, mode: str
+) -> tuple[dict[int, float], dict[int, float]]:
+    dense: dict[int, float] = {}
+    lexical: dict[int, float] = {}
+    if mode in ("hybrid", "dense") and query_vector is not None:
+        ids, scores = store.dense_search(query_vector, depth)
+        dense = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+    if mode in ("hybrid", "bm25"):
+        ids, scores = store.lexical_search(query, depth)
+        lexical = dict(zip(ids.tolist(), scores.tolist(), strict=True))
+    return dense, lexical
+
+
+def _ranking(scores: dict[int, float]) -> list[int]:
+    return sorted(scores, key=lambda c: (-scores[c], c))
+
+
+def _fuse(dense: dict[int, float], lexical: dict[int, float], mode: str) -> list[tuple[int, float]]:
+    if mode == "dense":
+        return [(c, dense[c]) for c in _ranking(dense)]
+    if mode == "bm25":
+        return [(c, lexical[c]) for c in _ranking(lexical)]
+    return rrf([_ranking(dense), _ranking(lexical)])

@@ -103,3 +103,54 @@ def test_modes_all_answer(assistant):
         assert ps and ps[0].title == "Ferry line opens"
     with pytest.raises(InputError, match="unknown"):
         assistant.search("ferry", mode="magic")
+
+
+@pytest.fixture
+def dated(tmp_path, make_assistant):
+    d = tmp_path / "dated-articles"
+    d.mkdir()
+    for day, src, word in (("2025-01-10", "Harbor Times", "old"), ("2025-06-01", "Demo Wire", "new")):
+        (d / f"{word}.md").write_text(
+            f"---\ntitle: Tariff report {word}\ndate: {day}\nsource: {src}\n---\n\n"
+            f"The {word} report says steel tariffs reached a new level this month.\n"
+        )
+    (d / "undated.txt").write_text("Undated tariff note\n\nSteel tariffs were discussed again today.")
+    a = make_assistant("dated-index")
+    a.add(d)
+    return a
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "titles"),
+    [
+        ({}, {"Tariff report old", "Tariff report new", "Undated tariff note"}),
+        ({"since": "2025-03-01"}, {"Tariff report new"}),
+        ({"until": "2025-03-01"}, {"Tariff report old"}),
+        ({"since": "2025-01-10", "until": "2025-06-01"}, {"Tariff report old", "Tariff report new"}),
+        ({"source": "harbor"}, {"Tariff report old"}),
+        ({"source": "undated"}, {"Undated tariff note"}),  # title matches too
+        ({"since": "2026-01-01"}, set()),
+    ],
+)
+def test_date_and_source_filters(dated, kwargs, titles):
+    for mode in ("hybrid", "bm25", "dense"):
+        got = {p.title for p in dated.search("steel tariffs", k=3, mode=mode, **kwargs)}
+        assert got == titles, (mode, kwargs)
+
+
+def test_filtered_ask_cites_only_matching_articles(dated):
+    ans = dated.ask("What did the report say about steel tariffs?", since="2025-03-01")
+    assert ans.citations and {c.title for c in ans.citations} == {"Tariff report new"}
+    assert dated.ask("steel tariffs?", since="2030-01-01").abstained
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"since": "yesterday"}, "since must be a date"),
+        ({"since": "2025-05-01", "until": "2025-01-01"}, "swap"),
+    ],
+)
+def test_bad_filters_are_explained(dated, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        dated.search("steel", **kwargs)
