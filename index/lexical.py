@@ -79,17 +79,36 @@ class LexicalIndex:
         df = self._df.get(token, 0)
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
+    def score_all(self, query: str) -> np.ndarray | None:
+        """BM25 score of every row for ``query``; None when no query term is indexed."""
+        tokens = [t for t in tokenize(query) if t in self._df]
+        if self._bm25 is None or not tokens:
+            return None
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def rows(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """Row of each chunk id (ids are stored sorted); -1 where absent."""
+        pos = np.searchsorted(self.ids, chunk_ids)
+        pos = np.minimum(pos, max(len(self.ids) - 1, 0))
+        found = len(self.ids) > 0 and self.ids[pos] == chunk_ids
+        return np.where(found, pos, -1)
+
+    def top(self, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` ``(chunk_ids, scores)`` with a positive score, best first."""
+        k = min(k, len(scores))
+        if k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        best = best[scores[best] > 0]
+        return self.ids[best], scores[best]
+
     def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` ``(chunk_ids, scores)`` with a positive score, best first."""
-        tokens = [t for t in tokenize(query) if t in self._df]
-        if self._bm25 is None or not tokens or k <= 0:
+        scores = self.score_all(query)
+        if scores is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores = self._bm25.get_scores(tokens)  # type: ignore[attr-defined]
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        top = top[scores[top] > 0]
-        return self.ids[top], scores[top].astype(np.float32)
+        return self.top(scores, k)
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,12 @@
-"""Hybrid retrieval: BM25 and dense rankings fused with reciprocal rank fusion,
-optionally restricted by article date and source."""
+"""Hybrid retrieval: BM25 and dense scores put on one scale and added,
+optionally restricted by article date and source.
+
+``hybrid`` fuses by z-scores: each score minus its mean over the whole
+collection, divided by its standard deviation (both known exactly for this
+query: BM25 scores every chunk anyway, and the vector index keeps the moments
+of the stored vectors), then averaged with equal weights. ``rrf`` is plain
+reciprocal rank fusion, kept for comparison; ``dense`` and ``bm25`` are the
+single retrievers."""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from index.errors import InputError
 from index.store import ChunkRecord, IndexStore
 from qa.types import Passage
 
-MODES = ("hybrid", "dense", "bm25")
+MODES = ("hybrid", "dense", "bm25", "rrf")
 RRF_K = 60
 
 
@@ -85,15 +92,20 @@ def retrieve(
     depth = min(total, max(4 * k, 50))
     if filters is not None and filters.active:
         depth = min(total, 4 * depth)
+    lex_all = store.lexical.score_all(query) if mode != "dense" else None
     while True:
-        dense, lexical = _candidates(store, query, query_vector, depth, mode)
+        dense, lexical = _candidates(store, lex_all, query_vector, depth, mode)
         records = None
         if filters is not None and filters.active:
             records = store.chunks(list(dense.keys() | lexical.keys()))
             keep = {cid for cid, rec in records.items() if filters.allows(rec)}
             dense = {c: s for c, s in dense.items() if c in keep}
             lexical = {c: s for c, s in lexical.items() if c in keep}
-        fused = _fuse(dense, lexical, mode)[:k]
+        if mode == "hybrid":
+            assert query_vector is not None
+            fused = _z_fuse(store, dense, lexical, lex_all, query_vector)[:k]
+        else:
+            fused = _fuse(dense, lexical, mode)[:k]
         if len(fused) >= k or depth >= total:
             break
         depth = total  # a narrow filter: look at everything once
@@ -120,15 +132,15 @@ def retrieve(
 
 
 def _candidates(
-    store: IndexStore, query: str, query_vector: np.ndarray | None, depth: int, mode: str
+    store: IndexStore, lex_all: np.ndarray | None, query_vector: np.ndarray | None, depth: int, mode: str
 ) -> tuple[dict[int, float], dict[int, float]]:
     dense: dict[int, float] = {}
     lexical: dict[int, float] = {}
-    if mode in ("hybrid", "dense") and query_vector is not None:
-        ids, scores = store.dense_search(query_vector, depth)
+    if mode != "bm25" and query_vector is not None:
+        ids, scores = store.vectors.search(query_vector, depth)
         dense = dict(zip(ids.tolist(), scores.tolist(), strict=True))
-    if mode in ("hybrid", "bm25"):
-        ids, scores = store.lexical_search(query, depth)
+    if mode != "dense" and lex_all is not None:
+        ids, scores = store.lexical.top(lex_all, depth)
         lexical = dict(zip(ids.tolist(), scores.tolist(), strict=True))
     return dense, lexical
 
@@ -143,3 +155,31 @@ def _fuse(dense: dict[int, float], lexical: dict[int, float], mode: str) -> list
     if mode == "bm25":
         return [(c, lexical[c]) for c in _ranking(lexical)]
     return rrf([_ranking(dense), _ranking(lexical)])
+
+
+def _z_fuse(
+    store: IndexStore,
+    dense: dict[int, float],
+    lexical: dict[int, float],
+    lex_all: np.ndarray | None,
+    query_vector: np.ndarray,
+) -> list[tuple[int, float]]:
+    """Equal-weight sum of z-scores over the union of both candidate lists;
+    each candidate's missing score is looked up, so both are always exact."""
+    cands = np.asarray(sorted(dense.keys() | lexical.keys()), dtype=np.int64)
+    if not len(cands):
+        return []
+    missing = [c for c in cands.tolist() if c not in dense]
+    if missing:
+        vecs = store.vectors.vectors(np.asarray(missing, dtype=np.int64))
+        dense.update(zip(missing, (vecs @ query_vector).tolist(), strict=True))
+    d = np.asarray([dense[c] for c in cands.tolist()], dtype=np.float64)
+    d_mean, d_std = store.vectors.score_stats(query_vector)
+    z = (d - d_mean) / max(d_std, 1e-6)
+    if lex_all is not None:
+        rows = store.lexical.rows(cands)
+        b = np.where(rows >= 0, lex_all[np.maximum(rows, 0)], 0.0).astype(np.float64)
+        lexical.update({c: float(v) for c, v in zip(cands.tolist(), b.tolist(), strict=True) if v > 0})
+        z = 0.5 * z + 0.5 * (b - float(lex_all.mean())) / max(float(lex_all.std()), 1e-6)
+    order = np.lexsort((cands, -z))
+    return [(int(cands[i]), float(z[i])) for i in order]

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from index.vectors import VectorIndex
 from qa.retrieve import rrf
@@ -34,3 +35,51 @@ def test_removed_vectors_are_never_returned():
     index.remove(np.array([11]))
     ids, _ = index.search(vecs[1], 4)
     assert 11 not in ids.tolist() and len(ids) == 3
+
+
+def test_score_stats_are_the_exact_moments_after_adds_removes_and_reload(tmp_path):
+    rng = np.random.default_rng(1)
+    vecs = rng.normal(size=(200, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    index = VectorIndex(16)
+    index.add(np.arange(200), vecs)
+    index.remove(np.array([3, 4, 5, 12345]))  # an unknown id is ignored
+    kept = np.delete(vecs, [3, 4, 5], axis=0)
+    q = vecs[0]
+    mean, std = index.score_stats(q)
+    assert mean == pytest.approx(float((kept @ q).mean()), abs=1e-6)
+    assert std == pytest.approx(float((kept @ q).std()), abs=1e-6)
+    index.save(tmp_path / "v.faiss")
+    again = VectorIndex.load(tmp_path / "v.faiss", 16)
+    assert again.score_stats(q) == pytest.approx((mean, std))
+    (tmp_path / "v.faiss.stats.npz").unlink()  # lost: recomputed from the vectors
+    assert VectorIndex.load(tmp_path / "v.faiss", 16).score_stats(q) == pytest.approx((mean, std))
+
+
+def test_hybrid_ranks_by_equal_weight_z_scores(tmp_path, make_assistant):
+    d = tmp_path / "z-articles"
+    d.mkdir()
+    for i, body in enumerate(
+        [
+            "Steel tariffs rose sharply.",
+            "The ferry sails at noon.",
+            "Robots won the contest.",
+            "Steel mills hire.",
+        ]
+    ):
+        (d / f"{i}.txt").write_text(f"Note {i}\n\n{body}")
+    a = make_assistant("z-index")
+    a.add(d)
+    store = a.store
+    q = "steel tariffs"
+    qv = a.embedder.encode([q])[0]
+    lex = store.lexical.score_all(q)
+    ids = store.lexical.ids
+    dense = store.vectors.vectors(ids) @ qv
+    d_mean, d_std = store.vectors.score_stats(qv)
+    expected = 0.5 * (dense - d_mean) / d_std + 0.5 * (lex - lex.mean()) / lex.std()
+    got = {p.chunk_id: p.score for p in a.search(q, k=4)}
+    for cid, z in zip(ids.tolist(), expected.tolist(), strict=True):
+        if cid in got:
+            assert got[cid] == pytest.approx(z, rel=1e-5)
+    assert [p.chunk_id for p in a.search(q, k=len(got))] == sorted(got, key=lambda c: -got[c])
