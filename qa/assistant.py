@@ -15,7 +15,7 @@ from index.errors import InputError, ModelError
 from index.ingest import IngestReport, ingest
 from index.manifest import IndexSettings
 from index.store import IndexStore
-from qa.compose import NO_ANSWER, ComposeSettings, compose
+from qa.compose import CALIBRATED, NO_ANSWER, ComposeSettings, compose
 from qa.quotes import parse_say_question
 from qa.retrieve import MODES, Filters, retrieve
 from qa.rewrite import rewrite
@@ -24,7 +24,7 @@ from qa.types import Answer, Passage
 MAX_QUESTION_CHARS = 2000
 MAX_K = 100
 DEFAULT_K = 5
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # controls, lone surrogates
 
 
 class Assistant:
@@ -40,7 +40,7 @@ class Assistant:
         self._embedder = embedder
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
-        self.compose_settings = ComposeSettings()
+        self.compose_settings = ComposeSettings(min_relevance=CALIBRATED.get(store.settings.model_name))
 
     @classmethod
     def open(
@@ -169,12 +169,14 @@ class Assistant:
     def _check(self, question: str, k: int | None, mode: str) -> tuple[str, int]:
         if not isinstance(question, str):
             raise InputError("the question must be text")
+        self.store.begin_read()  # newer articles from other writers; one consistent view per request
         question = " ".join(_CONTROL.sub(" ", question).split())
         if not question:
             raise InputError("the question is empty; type a question")
         if len(question) > MAX_QUESTION_CHARS:
             raise InputError(
-                f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
+                f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}: "
+                "shorten it"
             )
         if mode not in MODES:
             raise InputError(f"retrieval mode {mode!r} is unknown; use one of: {', '.join(MODES)}")

@@ -19,6 +19,11 @@ from qa.types import Citation, Passage
 
 NO_ANSWER = "I could not find an answer to that in the indexed articles."
 
+# min_relevance per embedding model, from `python -m eval.calibrate` on the SQuAD
+# dev half (4th percentile of answerable questions). Cosine scales differ between
+# models, so an uncalibrated model abstains on coverage alone.
+CALIBRATED = {"all-MiniLM-L6-v2": 0.427}
+
 
 @dataclass(frozen=True)
 class ComposeSettings:
@@ -28,8 +33,12 @@ class ComposeSettings:
     max_sentences: int = 3
     max_words: int = 80
     min_relative: float = 0.6  # keep sentences scoring at least this share of the best
-    min_coverage: float = 0.34  # abstain below this coverage ...
-    min_dense: float = 0.3  # ... unless the best passage is at least this similar
+    # Abstain when relevance = mean(best sentence coverage, best passage cosine) is
+    # below min_relevance; with no calibrated cosine threshold for the model (None)
+    # or no cosine (bm25 mode), when coverage alone is below min_coverage. Values
+    # come from `python -m eval.calibrate` (README, "Abstention"); see CALIBRATED.
+    min_relevance: float | None = None
+    min_coverage: float = 0.365
 
 
 @dataclass(frozen=True)
@@ -77,18 +86,16 @@ def compose(
     cfg = settings or ComposeSettings()
     if not passages:
         return [], "no passage in the index matches the question"
-    focus = query if say is None else f"{say.speaker} {say.topic or ''}"
-    terms = {t: idf(t) for t in tokenize(focus)}
-    topic_terms = {t: idf(t) for t in tokenize(say.topic)} if say and say.topic else {}
-    candidates = _candidates(passages[: cfg.max_passages], terms, topic_terms, say, text_before)
+    candidates = candidates_for(query, passages, idf, say, cfg, text_before)
     if not candidates:
         return [], "the matching passages hold no complete sentences"
     best = max(candidates, key=lambda c: c.score)
-    top_dense = max((p.dense_score or 0.0) for p in passages)
-    if best.coverage < cfg.min_coverage and top_dense < cfg.min_dense:
+    rel = relevance(candidates, passages, cfg)
+    if rel.value < rel.threshold(cfg):
         return [], (
-            f"no sentence covers the question well enough (best coverage {best.coverage:.2f} < "
-            f"{cfg.min_coverage}, best similarity {top_dense:.2f} < {cfg.min_dense})"
+            f"nothing in the articles matches the question closely enough (relevance {rel.value:.2f} "
+            f"< {rel.threshold(cfg):.2f}: best sentence covers {rel.coverage:.0%} of the question"
+            + (f", best passage similarity {rel.dense:.2f})" if rel.dense is not None else ")")
         )
     chosen: list[_Candidate] = []
     words = 0
@@ -121,6 +128,49 @@ def compose(
         )
         out.append((c.sentence, cite))
     return out, None
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """How well the retrieved text matches the question, for abstention."""
+
+    coverage: float
+    dense: float | None
+
+    @property
+    def value(self) -> float:
+        return self.coverage if self.dense is None else (self.coverage + self.dense) / 2
+
+    def threshold(self, cfg: ComposeSettings) -> float:
+        if self.dense is None or cfg.min_relevance is None:
+            return cfg.min_coverage
+        return cfg.min_relevance
+
+
+def relevance(
+    candidates: Sequence[_Candidate], passages: Sequence[Passage], cfg: ComposeSettings
+) -> Relevance:
+    """Best sentence coverage, and best passage cosine when the model has a
+    calibrated threshold and the passages have dense scores."""
+    dense = [p.dense_score for p in passages if p.dense_score is not None]
+    best = max((c.coverage for c in candidates), default=0.0)
+    return Relevance(best, max(dense) if dense and cfg.min_relevance is not None else None)
+
+
+def candidates_for(
+    query: str,
+    passages: Sequence[Passage],
+    idf: Callable[[str], float],
+    say: SayQuestion | None = None,
+    settings: ComposeSettings | None = None,
+    text_before: Callable[[str, int], str] | None = None,
+) -> list[_Candidate]:
+    """Every answer sentence candidate of the top passages, scored."""
+    cfg = settings or ComposeSettings()
+    focus = query if say is None else f"{say.speaker} {say.topic or ''}"
+    terms = {t: idf(t) for t in tokenize(focus)}
+    topic_terms = {t: idf(t) for t in tokenize(say.topic)} if say and say.topic else {}
+    return _candidates(passages[: cfg.max_passages], terms, topic_terms, say, text_before)
 
 
 def _candidates(

@@ -41,7 +41,7 @@ def assistant(tmp_path, make_assistant):
 
 
 def test_answer_follows_the_contract(assistant):
-    d = assistant.ask("How long does the ferry crossing take?").to_dict()
+    d = assistant.ask("How many minutes does the ferry crossing take?").to_dict()
     assert CONTRACT <= d.keys()
     assert not d["abstained"] and d["citations"]
     for c in d["citations"]:
@@ -53,7 +53,7 @@ def test_answer_follows_the_contract(assistant):
 
 
 def test_citation_offsets_point_at_the_sentence_in_the_article(assistant):
-    ans = assistant.ask("How long does the ferry crossing take?")
+    ans = assistant.ask("How many minutes does the ferry crossing take?")
     for c in ans.citations:
         article = assistant.store.article(c.article_id)
         assert article.text[c.start : c.end] == c.sentence
@@ -154,3 +154,17 @@ def test_filtered_ask_cites_only_matching_articles(dated):
 def test_bad_filters_are_explained(dated, kwargs, message):
     with pytest.raises(InputError, match=message):
         dated.search("steel", **kwargs)
+
+
+def test_abstention_uses_the_models_calibrated_threshold(tmp_path):
+    from qa import Assistant
+    from qa.compose import CALIBRATED
+
+    with Assistant.open(tmp_path / "h", model="hash:64") as a:
+        assert a.compose_settings.min_relevance is None  # uncalibrated: coverage alone decides
+    assert CALIBRATED["all-MiniLM-L6-v2"] > 0
+
+
+def test_abstain_reason_names_the_numbers(assistant):
+    ans = assistant.ask("Who won the 1998 football world cup final?")
+    assert ans.abstained and "relevance" in ans.abstain_reason and "covers" in ans.abstain_reason
