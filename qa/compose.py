@@ -107,7 +107,9 @@ def compose(
             continue
         chosen.append(cand)
         words += n
-    chosen.sort(key=lambda c: (c.passage_rank, c.start))
+    # Newest article first (undated last), then retrieval rank and reading order:
+    # when articles disagree, the latest report is read first.
+    chosen.sort(key=lambda c: (-_day(c.passage.date), c.passage_rank, c.start))
     out = []
     for n, c in enumerate(chosen, start=1):
         p = c.passage
@@ -215,3 +217,13 @@ def _last_sentence(text_before: Callable[[str, int], str] | None, p: Passage) ->
     before = text_before(p.article_id, p.start)
     spans = sentence_spans(before)
     return before[spans[-1][0] : spans[-1][1]] if spans else ""
+
+
+def _day(value: str | None) -> int:
+    """Days since year 1 for an ISO date, 0 when undated or unparseable."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat((value or "")[:10]).toordinal()
+    except ValueError:
+        return 0

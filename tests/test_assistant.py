@@ -168,3 +168,9 @@ def test_abstention_uses_the_models_calibrated_threshold(tmp_path):
 def test_abstain_reason_names_the_numbers(assistant):
     ans = assistant.ask("Who won the 1998 football world cup final?")
     assert ans.abstained and "relevance" in ans.abstain_reason and "covers" in ans.abstain_reason
+
+
+def test_newest_article_is_cited_first(dated):
+    ans = dated.ask("What did the report say about steel tariffs?")
+    dates = [c.date or "" for c in ans.citations]
+    assert len(set(dates)) > 1 and dates == sorted(dates, reverse=True)
