@@ -137,3 +137,30 @@ class HashingEmbedder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(self._WORD.findall(t)) for t in texts]
+
+
+class CrossEncoderReranker:
+    """A sentence-transformers CrossEncoder loaded from a local folder, scoring
+    (query, passage) pairs; higher is more relevant. Off unless a path is given."""
+
+    def __init__(self, path: str, batch_size: int = 32) -> None:
+        p = Path(path)
+        if not (p / "config.json").is_file():
+            raise ModelError(
+                f"reranker path {path!r} is not a model folder (no config.json); give a local folder"
+            )
+        from sentence_transformers import CrossEncoder
+
+        try:
+            self._model = CrossEncoder(str(p), device="cpu", local_files_only=True)
+        except Exception as exc:
+            raise ModelError(f"could not load the reranker at {path!r}: {exc}") from exc
+        self.path = str(p.resolve())
+        self.batch_size = batch_size
+
+    def score(self, query: str, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        pairs = [(query, t) for t in texts]
+        scores = self._model.predict(pairs, batch_size=self.batch_size, show_progress_bar=False)
+        return np.asarray(scores, dtype=np.float32).reshape(len(texts))

@@ -6,11 +6,12 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from index.chunking import ChunkSettings
-from index.embed import DEFAULT_MODEL_NAME, Embedder, load_embedder
+from index.embed import DEFAULT_MODEL_NAME, CrossEncoderReranker, Embedder, load_embedder
 from index.errors import InputError, ModelError
 from index.ingest import IngestReport, ingest
 from index.manifest import IndexSettings
@@ -22,6 +23,7 @@ from qa.rewrite import rewrite
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 2000
+RERANK_DEPTH = 20  # candidates the optional cross-encoder re-scores
 MAX_K = 100
 DEFAULT_K = 5
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # controls, lone surrogates
@@ -34,10 +36,18 @@ class Assistant:
     removing articles stays fast. All methods are safe to call from several threads.
     """
 
-    def __init__(self, store: IndexStore, model: str | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        model: str | None = None,
+        embedder: Embedder | None = None,
+        reranker: str | None = None,
+    ) -> None:
         self.store = store
         self._model = model
         self._embedder = embedder
+        self._reranker_path = reranker
+        self._reranker: CrossEncoderReranker | None = None
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self.compose_settings = ComposeSettings(min_relevance=CALIBRATED.get(store.settings.model_name))
@@ -49,12 +59,15 @@ class Assistant:
         model: str | None = None,
         chunk: ChunkSettings | None = None,
         embedder: Embedder | None = None,
+        reranker: str | None = None,
     ) -> Assistant:
         """Open the index in ``index_dir``, creating it (empty) if missing.
 
         ``model`` is a sentence-transformers model directory or ``hash:DIM``;
         by default the index's own model, or the packaged all-MiniLM-L6-v2 for a
         new index. ``chunk`` applies only when the index is created.
+        ``reranker`` is an optional sentence-transformers CrossEncoder folder: when
+        given, the top candidates are re-scored by it (off by default).
         """
         if IndexStore.exists(index_dir):
             store = IndexStore.open(index_dir)
@@ -63,7 +76,7 @@ class Assistant:
             elif model is not None:
                 embedder = load_embedder(model)
                 store.settings.check_model(embedder.name, embedder.dim)
-            return cls(store, model, embedder)
+            return cls(store, model, embedder, reranker)
         embedder = embedder or load_embedder(model)
         settings = IndexSettings(
             model_name=embedder.name,
@@ -72,7 +85,7 @@ class Assistant:
             max_tokens=embedder.max_tokens,
             chunk=chunk or ChunkSettings(),
         )
-        return cls(IndexStore.create(index_dir, settings), model, embedder)
+        return cls(IndexStore.create(index_dir, settings), model, embedder, reranker)
 
     @property
     def embedder(self) -> Embedder:
@@ -81,6 +94,24 @@ class Assistant:
             if self._embedder is None:
                 self._embedder = _load_for(self.store.settings)
             return self._embedder
+
+    @property
+    def reranker(self) -> CrossEncoderReranker | None:
+        """The optional cross-encoder, loaded once on first use."""
+        with self._load_lock:
+            if self._reranker is None and self._reranker_path:
+                self._reranker = CrossEncoderReranker(self._reranker_path)
+            return self._reranker
+
+    def _retrieve(self, query: str, qvec: Any, k: int, mode: str, filters: Filters) -> list[Passage]:
+        reranker = self.reranker
+        if reranker is None:
+            return self._retrieve(query, qvec, k, mode, filters)
+        depth = min(len(self.store.lexical), max(k, RERANK_DEPTH))
+        pool = retrieve(self.store, query, qvec, depth, mode, filters)
+        scores = reranker.score(query, [f"{p.title}\n{p.text}" for p in pool])
+        order = sorted(range(len(pool)), key=lambda i: (-scores[i], i))[:k]
+        return [replace(pool[i], score=float(scores[i])) for i in order]
 
     # -- building ----------------------------------------------------------
     def add(self, paths: Iterable[str | Path] | str | Path, *, progress: bool = False) -> IngestReport:
@@ -115,7 +146,7 @@ class Assistant:
         query, k = self._check(query, k, mode)
         filters = Filters(since, until, source)
         qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
-        return retrieve(self.store, query, qvec, k, mode, filters)
+        return self._retrieve(query, qvec, k, mode, filters)
 
     def ask(
         self,
@@ -140,7 +171,7 @@ class Assistant:
         t1 = time.perf_counter()
         qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
         t2 = time.perf_counter()
-        passages = retrieve(self.store, query, qvec, k, mode, filters)
+        passages = self._retrieve(query, qvec, k, mode, filters)
         t3 = time.perf_counter()
         say = parse_say_question(query)
         picked, reason = compose(
