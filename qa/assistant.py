@@ -106,7 +106,7 @@ class Assistant:
     def _retrieve(self, query: str, qvec: Any, k: int, mode: str, filters: Filters) -> list[Passage]:
         reranker = self.reranker
         if reranker is None:
-            return self._retrieve(query, qvec, k, mode, filters)
+            return retrieve(self.store, query, qvec, k, mode, filters)
         depth = min(len(self.store.lexical), max(k, RERANK_DEPTH))
         pool = retrieve(self.store, query, qvec, depth, mode, filters)
         scores = reranker.score(query, [f"{p.title}\n{p.text}" for p in pool])
