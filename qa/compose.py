@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 from index.lexical import tokenize
 from index.text import is_prose, sentence_spans
+from qa.answertype import answer_type, holds
 from qa.quotes import SayQuestion, attributed, names_speaker
 from qa.types import Citation, Passage
 
+ANSWER_TYPE_BONUS = 0.08  # a sentence holding the kind of answer asked for (date, number, name)
 NO_ANSWER = "I could not find an answer to that in the indexed articles."
 
 # min_relevance per embedding model, from `python -m eval.calibrate` on the SQuAD
@@ -172,7 +174,8 @@ def candidates_for(
     focus = query if say is None else f"{say.speaker} {say.topic or ''}"
     terms = {t: idf(t) for t in tokenize(focus)}
     topic_terms = {t: idf(t) for t in tokenize(say.topic)} if say and say.topic else {}
-    return _candidates(passages[: cfg.max_passages], terms, topic_terms, say, text_before)
+    expects = (answer_type(query), query) if say is None else None
+    return _candidates(passages[: cfg.max_passages], terms, topic_terms, say, text_before, expects)
 
 
 def _candidates(
@@ -181,6 +184,7 @@ def _candidates(
     topic_terms: dict[str, float],
     say: SayQuestion | None,
     text_before: Callable[[str, int], str] | None,
+    expects: tuple[str | None, str] | None = None,
 ) -> list[_Candidate]:
     seen: set[tuple[str, int]] = set()
     out: list[_Candidate] = []
@@ -198,6 +202,8 @@ def _candidates(
             prank = 0.35 / (1.0 + 0.5 * rank)
             if say is None:
                 score = prank + 0.65 * cov
+                if expects is not None and holds(sent, *expects):
+                    score += ANSWER_TYPE_BONUS
             else:
                 prev = texts[i - 1] if i > 0 else _last_sentence(text_before, p)
                 score = prank + 0.3 * cov
