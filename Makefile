@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean chromium
 
 install: $(STAMP)
 
@@ -20,9 +20,17 @@ $(STAMP): pyproject.toml
 run: install          ## build the demo index if missing, open the chat UI on http://127.0.0.1:7860
 	$(BIN)/qa serve --demo
 
-test: install         ## lint, then the whole test suite (real-model tests included)
+test: install chromium  ## lint, then the whole test suite (real-model and browser tests included)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# The browser tests drive Debian's chromium (playwright, a test extra, never downloads one).
+chromium:             ## install /usr/bin/chromium with apt if it is missing (root or sudo)
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y chromium; \
+	fi
 
 lint: install
 	$(BIN)/ruff check .

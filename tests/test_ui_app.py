@@ -1,45 +1,168 @@
-"""The served app answers through Gradio's API with the contract JSON."""
+"""The served app: the HTTP API (gradio_client), the MCP tools, login, start-up time."""
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import SEED, shared
 
+QUESTION = "Who is the White House spokeswoman?"
+
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def assistant(tmp_path_factory):
     from qa import Assistant
-    from ui.app import build_app
 
     a = Assistant.open(tmp_path_factory.mktemp("ui") / "index", model="hash:128")
     a.add([shared(SEED)])
-    app = build_app(a)
-    app.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True)
-    yield app
-    app.close()
+    yield a
     a.close()
 
 
-def test_api_ask_returns_the_contract(served):
+@pytest.fixture(scope="module")
+def served(assistant):
+    from ui.app import build_app, launch
+
+    app = launch(build_app(assistant), port=None, block=False, quiet=True)
+    yield app
+    app.close()
+
+
+def without_timings(d):
+    return {k: v for k, v in d.items() if k != "timings_ms"}
+
+
+def test_api_ask_returns_the_contract(served, assistant):
     from gradio_client import Client
 
     client = Client(served.local_url, verbose=False)
-    d = client.predict("Who is the White House spokeswoman?", api_name="/ask")
-    assert {"question", "answer", "abstained", "citations", "passages", "timings_ms"} <= d.keys()
-    assert "Karoline Leavitt" in d["answer"]
+    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {
+        "/ask",
+        "/search",
+    }
+    d = client.predict(QUESTION, api_name="/ask")
+    assert list(d) == list(assistant.ask(QUESTION).to_dict())  # same keys, same order
+    assert without_timings(d) == without_timings(assistant.ask(QUESTION).to_dict())
+    assert "Karoline Leavitt" in d["answer"] and d["citations"][0]["n"] == 1
+    follow = client.predict(
+        "And what did Carney say?", history=["What did Trump say about USMCA?"], k=2, api_name="/ask"
+    )
+    assert follow["query"] == "What did Carney say about USMCA?" and len(follow["passages"]) == 2
 
 
-def test_chat_turn_carries_history_and_escapes(tmp_path):
+def test_api_search_and_filters(served, assistant):
+    from gradio_client import Client
+
+    client = Client(served.local_url, verbose=False)
+    got = client.predict("steel tariffs", k=2, mode="bm25", api_name="/search")
+    assert got == [p.to_dict() for p in assistant.search("steel tariffs", k=2, mode="bm25")]
+    # The seed article has no date: with a date bound it is left out.
+    assert client.predict("steel tariffs", since="2020-01-01", api_name="/search") == []
+    assert client.predict(QUESTION, source="no such source", api_name="/ask")["abstained"] is True
+
+
+def test_api_errors_say_what_to_do(served):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(served.local_url, verbose=False)
+    with pytest.raises(AppError, match="ask for k <= 3"):
+        client.predict("steel", k=50, api_name="/search")
+    with pytest.raises(AppError, match="since must be a date"):
+        client.predict(QUESTION, since="yesterday", api_name="/ask")
+
+
+def test_ask_and_search_are_mcp_tools(served):
+    from mcp import ClientSession
+    from mcp.client import streamable_http
+
+    # streamable_http_client is the newer name (mcp >= 1.2x); older releases have only the old one.
+    connect = (
+        getattr(streamable_http, "streamable_http_client", None) or streamable_http.streamablehttp_client
+    )
+
+    async def session():
+        async with connect(served.local_url + "gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as s:
+                await s.initialize()
+                tools = {t.name: t for t in (await s.list_tools()).tools}
+                result = await s.call_tool("ask", {"question": QUESTION})
+                return tools, result
+
+    tools, result = asyncio.run(session())
+    assert {"ask", "search"} <= set(tools)
+    assert "question" in tools["ask"].inputSchema["properties"]
+    assert "cited" in tools["ask"].description
+    assert not result.isError and "Karoline Leavitt" in result.content[0].text
+
+
+def test_parse_auth():
+    from qa import QAError
+    from ui.app import parse_auth
+
+    assert parse_auth("alice:s3:cret") == ("alice", "s3:cret")
+    assert parse_auth(None) is None and parse_auth("  ") is None
+    for bad in ("alice", "alice:", ":pw"):
+        with pytest.raises(QAError, match="USER:PASS"):
+            parse_auth(bad)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+@pytest.mark.slow
+def test_qa_serve_is_ready_within_10_s_and_qa_auth_turns_on_login(tmp_path, minilm):
+    from gradio_client import Client
+
     from qa import Assistant
-    from ui.app import chat_turn
 
-    with Assistant.open(tmp_path / "i", model="hash:128") as a:
+    with Assistant.open(tmp_path / "index", embedder=minilm) as a:
         a.add([shared(SEED)])
-        history, sources = chat_turn(a, "What did Trump say about USMCA?", [])
-        assert history[0] == {"role": "user", "content": "What did Trump say about USMCA?"}
-        assert "\\[1\\]" in history[1]["content"] and "<mark>" in sources
-        # Gradio may hand content back as a list of parts; the follow-up still sees the first turn.
-        history[0]["content"] = [{"type": "text", "text": history[0]["content"]}]
-        history, _ = chat_turn(a, "And what did Carney say?", history)
-        assert len(history) == 4 and "Carney" in history[3]["content"]
-        history, sources = chat_turn(a, "   ", history)
-        assert history[-1]["content"].startswith("⚠️") and sources == ""
+    port = free_port()
+    env = dict(os.environ, QA_AUTH="alice:secret")
+    qa = Path(sys.executable).with_name("qa")
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [str(qa), "serve", "--index", str(tmp_path / "index"), "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        while time.monotonic() - started < 30:
+            if proc.poll() is not None:
+                pytest.fail(f"qa serve exited: {proc.stderr.read()}")
+            try:
+                if status(url) == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        ready = time.monotonic() - started
+        assert ready < 10, f"qa serve took {ready:.1f} s to answer"
+        assert status(url + "config") == 401  # nothing but the login page without logging in
+        client = Client(url, auth=("alice", "secret"), verbose=False)
+        assert "Karoline Leavitt" in client.predict(QUESTION, api_name="/ask")["answer"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

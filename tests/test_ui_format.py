@@ -1,11 +1,29 @@
-from qa.types import Answer, Citation
-from ui.format import answer_markdown, escape_markdown, highlighted_passage, safe_url, sources_html
+"""Formatting an Answer for the UI: pure functions, no Gradio."""
+
+from qa.types import Answer, Citation, Passage
+from ui.format import (
+    answer_markdown,
+    answer_parts,
+    cite_link,
+    escape_markdown,
+    highlight_span,
+    highlighted_passage,
+    meta_html,
+    notice_html,
+    parse_cite_ref,
+    safe_url,
+    settings_summary,
+    sources_html,
+    uncited_passages,
+    window,
+)
 
 PASSAGE = "First sentence here. <script>alert(1)</script> is the second one. Third."
 
 
 def cite(n=1, sentence="<script>alert(1)</script> is the second one.", url="https://n.example/a", **kw):
-    start = 100 + PASSAGE.index(sentence)
+    text = kw.get("passage", PASSAGE)
+    start = kw.get("passage_start", 100) + text.index(sentence)
     base = dict(
         n=n,
         article_id="a",
@@ -25,15 +43,61 @@ def cite(n=1, sentence="<script>alert(1)</script> is the second one.", url="http
     return Citation(**base)
 
 
+def passage(article_id="a", start=100, text=PASSAGE, title="T", **kw):
+    return Passage(article_id, title, text, start, start + len(text), 0.5, **kw)
+
+
+def test_highlight_span_turns_article_offsets_into_passage_offsets():
+    c = cite()
+    a, b = highlight_span(c)
+    assert PASSAGE[a:b] == c.sentence and a == PASSAGE.index("<script>")
+
+
 def test_highlight_marks_exactly_the_cited_sentence_escaped():
     html = highlighted_passage(cite())
-    assert "<mark>&lt;script&gt;alert(1)&lt;/script&gt; is the second one.</mark>" in html
+    assert "<mark class='qa-hl'>&lt;script&gt;alert(1)&lt;/script&gt; is the second one.</mark>" in html
+    assert html.startswith("First sentence here. <mark") and html.endswith("</mark> Third.")
     assert "<script>" not in html
 
 
 def test_misaligned_offsets_never_highlight_the_wrong_text():
-    html = highlighted_passage(cite(start=101, end=110))
-    assert "<mark>" not in html
+    assert highlight_span(cite(start=101, end=110)) is None
+    assert "<mark" not in highlighted_passage(cite(start=101, end=110))
+    assert highlight_span(cite(start=90, end=95)) is None  # before the passage
+    assert highlight_span(cite(end=100 + len(PASSAGE) + 5)) is None  # past its end
+
+
+def test_context_window_cuts_at_spaces_and_marks_the_cut():
+    text = "alpha beta gamma delta epsilon zeta eta theta"
+    a = text.index("delta")
+    lo, hi = window(text, a, a + 5, 8)
+    assert text[lo:hi] == "gamma delta epsilon"
+    long = "Lead words go here. " * 30 + "The cited sentence. " + "Tail words go here. " * 30
+    start = 500 + long.index("The cited")
+    c = cite(sentence="The cited sentence.", passage=long, start=start, end=start + 19, passage_start=500)
+    short = highlighted_passage(c, context=60)
+    assert short.startswith("…") and short.endswith("…") and len(short) < 200
+    assert "<mark class='qa-hl'>The cited sentence.</mark>" in short
+
+
+def test_answer_parts_number_each_sentence_with_a_clickable_citation():
+    answer = Answer("q", "x", False, (cite(n=1), cite(n=2, sentence="Third.")))
+    parts = answer_parts(answer, turn=4)
+    assert len(parts) == 2
+    assert parts[1] == "Third\\. " + cite_link(4, 2)
+    assert "href='#qa-src-4-2'" in parts[1] and ">[2]</a>" in parts[1]
+    md = answer_markdown(answer, turn=4)
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert parse_cite_ref("4-2") == (4, 2) and parse_cite_ref("4-2x") is None and parse_cite_ref("") is None
+
+
+def test_abstention_shows_the_answer_and_its_reason_inert():
+    answer = Answer(
+        "q", "No answer in the indexed articles.", True, abstain_reason="best match [x](y) is weak"
+    )
+    (part,) = answer_parts(answer)
+    assert part.startswith("No answer in the indexed articles\\.")
+    assert "\\[x\\]\\(y\\)" in part
 
 
 def test_sources_escape_title_and_only_link_http():
@@ -41,15 +105,43 @@ def test_sources_escape_title_and_only_link_http():
     assert "<img" not in html and "&lt;img" in html
     assert "javascript:" not in html
     html = sources_html(Answer("q", "a [1]", False, (cite(),)))
-    assert "href='https://n.example/a'" in html and "rel='noopener noreferrer'" in html
+    assert "href='https://n.example/a'" in html and "rel='noopener noreferrer nofollow'" in html
+    assert "2025-10-07" in html and ">Wire</a>" in html
 
 
-def test_answer_markdown_numbers_citations_and_escapes_markup():
-    md = answer_markdown(Answer("q", "x", False, (cite(n=1), cite(n=2, sentence="Third."))))
-    assert md.endswith("Third\\. **\\[2\\]**")
-    assert "<script>" not in md and "\\[1\\]" in md
+def test_sources_panel_cards_focus_and_uncited_passages():
+    cited = passage()
+    other = passage("b", 0, "Another <b>passage</b>.", title="Other <i>title</i>", date="2024-01-02")
+    answer = Answer(
+        "Who <said> it?", "a [1]", False, (cite(n=1),), (cited, other), query="Who <said> it, Trump?"
+    )
+    html = sources_html(
+        answer, turn=2, focus=1, settings=settings_summary(5, "bm25", "2024-01-01", None, "Wire")
+    )
+    assert "id='qa-src-2-1'" in html and "qa-source qa-focus" in html
+    assert "Who &lt;said&gt; it?" in html and "searched as “Who &lt;said&gt; it, Trump?”" in html
+    assert "5 passages · bm25 · since 2024-01-01 · source contains “Wire”" in html
+    assert uncited_passages(answer) == [(2, other)]
+    assert "Other retrieved passages (1)" in html and "<details class='qa-more'>" in html
+    assert "Other &lt;i&gt;title&lt;/i&gt;" in html and "Another &lt;b&gt;passage&lt;/b&gt;." in html
+    assert "<b>passage" not in html and "<i>title" not in html
 
 
-def test_escape_markdown_defuses_links():
+def test_abstained_answer_offers_the_closest_passages():
+    html = sources_html(Answer("q", "No answer.", True, (), (passage(),)))
+    assert "nothing is cited" in html and "Closest passages (1)" in html
+
+
+def test_escape_markdown_defuses_links_and_latex():
     assert escape_markdown("[click](javascript:alert(1))") == "\\[click\\]\\(javascript:alert\\(1\\)\\)"
+    assert escape_markdown("$5 and $$x$$") == "\\$5 and \\$\\$x\\$\\$"
+    assert escape_markdown("<img src=x onerror=alert(1)>") == "&lt;img src=x onerror=alert\\(1\\)&gt;"
+
+
+def test_safe_url_and_meta():
     assert safe_url("ftp://x") is None and safe_url("http://x") == "http://x"
+    assert safe_url("https://") is None and safe_url("javascript:alert(1)") is None
+    assert meta_html(None, None, None) == "<span class='qa-muted'>no date or source</span>"
+    assert "n.example</a>" in meta_html("2025-01-01", None, "https://n.example/a")
+    assert notice_html("<b>x</b>", ok=False) == "<div class='qa-notice qa-error'>&lt;b&gt;x&lt;/b&gt;</div>"
+    assert notice_html("") == ""

@@ -1,85 +1,262 @@
-"""A first chat UI in Gradio over :class:`qa.Assistant` (no retrieval here)."""
+"""The Gradio app: layout and wiring. Callbacks parse, call :class:`qa.Assistant`
+(in ui.chat, ui.library, ui.api) and format (ui.format); no retrieval here.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: Gradio reads the callbacks'
+annotations (``gr.SelectData``) at run time, and ``gr`` is imported late."""
 
+import importlib.util
+import os
 from pathlib import Path
 from typing import Any
 
 from qa import Assistant, QAError
-from ui.format import answer_markdown, escape_markdown, sources_html
+from ui import chat as chat_cb
+from ui import library as lib
+from ui.api import make_api
+from ui.assets import CSS, HEAD
+from ui.format import empty_sources_html, notice_html
 
 EXAMPLES = [
     "What did Trump say about USMCA?",
     "What did Carney say about competition?",
     "How much of Canada's exports go to the United States?",
 ]
+AUTH_ENV = "QA_AUTH"
 
 
-def _text(content: Any) -> str:
-    """Message content as text (Gradio may hand back a list of parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(_text(c) for c in content)
-    if isinstance(content, dict):
-        return str(content.get("text") or content.get("content") or "")
-    return ""
+def parse_auth(auth: str | None) -> tuple[str, str] | None:
+    """``"USER:PASS"`` -> ``(user, password)``; None or blank -> no login."""
+    if not auth or not auth.strip():
+        return None
+    user, sep, password = auth.strip().partition(":")
+    if not sep or not user or not password:
+        raise QAError(f"--auth (or ${AUTH_ENV}) must look like USER:PASS")
+    return user, password
 
 
-def chat_turn(
-    assistant: Assistant, message: str, history: list[dict[str, Any]] | None
-) -> tuple[list[dict[str, Any]], str]:
-    """One chat turn: the updated message list and the sources panel HTML.
-    Earlier user turns reach ``Assistant.ask`` as the conversation history."""
-    history = list(history or [])
-    previous = [_text(m.get("content")) for m in history if m.get("role") == "user"]
-    try:
-        answer = assistant.ask(message, history=previous)
-    except QAError as exc:
-        reply, sources = f"⚠️ {escape_markdown(str(exc))}", ""
-    else:
-        reply, sources = answer_markdown(answer), sources_html(answer)
-    history += [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
-    return history, sources
+def mcp_available() -> bool:
+    """True when ``gradio[mcp]`` is installed, so ask/search are MCP tools too."""
+    return importlib.util.find_spec("mcp") is not None
 
 
 def build_app(assistant: Assistant) -> Any:
+    """The Blocks app over ``assistant``: chat with sources, settings, library, API."""
     import gradio as gr
 
-    def respond(message: str, history: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str, str]:
-        messages, sources = chat_turn(assistant, message, history)
-        return messages, sources, ""
+    ask_api, search_api = make_api(assistant)
 
-    def ask_api(question: str) -> dict[str, Any]:
-        return assistant.ask(question).to_dict()
+    def library_view(k_now: Any = chat_cb.DEFAULT_K) -> tuple[Any, ...]:
+        """Stats, the article table and menus, and the passages slider fitted to the index."""
+        articles = assistant.articles()
+        stats = assistant.stats()
+        top, k_fit = chat_cb.fit_k(k_now, int(stats.get("chunks", 0)))
+        return (
+            lib.stats_html(stats),
+            lib.article_rows(articles),
+            gr.Dropdown(choices=lib.article_choices(articles), value=None),
+            gr.Dropdown(choices=lib.source_choices(articles)),
+            gr.Slider(maximum=top, value=k_fit),
+        )
 
-    with gr.Blocks(title="Article QA") as app:
-        gr.Markdown("## Article QA\nAsk about the indexed articles; every sentence cites its source.")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Conversation", height=460)
-                box = gr.Textbox(placeholder="Ask a question…", show_label=False, submit_btn=True)
-                gr.Examples(EXAMPLES, inputs=box)
-                clear = gr.Button("New chat")
-            with gr.Column(scale=2):
-                gr.Markdown("### Sources")
-                sources = gr.HTML()
-        box.submit(respond, [box, chat], [chat, sources, box], api_name=False)
-        clear.click(lambda: ([], "", ""), None, [chat, sources, box], api_name=False)
-        api_in = gr.Textbox(visible=False)
-        api_out = gr.JSON(visible=False)
-        api_in.submit(ask_api, api_in, api_out, api_name="ask")
+    def respond(message: str, history: list[dict[str, Any]], turns: list[Any], *raw: Any) -> Any:
+        settings = chat_cb.Settings.parse(*raw)
+        yield from chat_cb.respond(assistant, message, history, turns, settings)
+
+    progress_bar = gr.Progress(track_tqdm=True)
+
+    def add_files(files: list[str] | None, k_now: Any, progress: Any = progress_bar) -> tuple[Any, ...]:
+        rows, summary = lib.add_uploads(assistant, files, lambda f, d: progress(f, desc=d))
+        ok = any(r[1] in ("added", "replaced", "unchanged") for r in rows)
+        return (notice_html(summary, ok), rows, None, *library_view(k_now))
+
+    def remove(article_id: str | None, k_now: Any) -> tuple[Any, ...]:
+        removed, message = lib.remove_article(assistant, article_id)
+        return (notice_html(message, removed), *library_view(k_now))
+
+    def pick_row(evt: gr.SelectData) -> str | None:
+        return lib.article_for_row(assistant.articles(), evt.row_value)
+
+    def pick_example(evt: gr.SelectData) -> str:
+        return str((evt.value or {}).get("text", ""))
+
+    with gr.Blocks(title="Article QA", analytics_enabled=False) as app:
+        turns = gr.State([])
+        with gr.Row(elem_id="qa-header"):
+            gr.HTML(
+                "<h1>Article QA</h1><div class='qa-muted'>Answers quoted from your articles, "
+                "every sentence cited. Click a number to see its source.</div>"
+            )
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3):
+                        chat = gr.Chatbot(
+                            label="Conversation",
+                            elem_id="qa-chat",
+                            height="64vh",
+                            examples=[{"text": q} for q in EXAMPLES],
+                            placeholder="**Ask about the articles in the library.**\n\n"
+                            "Follow-ups use the conversation: *“And what did Carney say?”*",
+                            latex_delimiters=[],
+                            feedback_options=None,
+                            sanitize_html=True,
+                            allow_tags=False,
+                            buttons=[],  # its copy button would copy the Markdown source, escapes and all
+                        )
+                        box = gr.Textbox(
+                            placeholder="Ask a question… (Enter to send)",
+                            show_label=False,
+                            submit_btn="Ask",
+                            elem_id="qa-box",
+                            autofocus=True,
+                            max_lines=4,
+                        )
+                        new = gr.Button("New chat", size="sm", variant="secondary", elem_id="qa-new")
+                    with gr.Column(scale=2):
+                        with gr.Accordion("Search settings", open=False, elem_id="qa-settings"):
+                            k = gr.Slider(
+                                1,
+                                chat_cb.MAX_K,
+                                value=chat_cb.DEFAULT_K,
+                                step=1,
+                                label="Passages to retrieve",
+                                elem_id="qa-k",
+                            )
+                            mode = gr.Radio(
+                                list(chat_cb.MODES),
+                                value="hybrid",
+                                label="Retrieval mode",
+                                info="hybrid = keywords + meaning; dense = meaning; bm25 = keywords",
+                                elem_id="qa-mode",
+                            )
+                            with gr.Row():
+                                since = gr.Textbox(
+                                    label="Since", placeholder="YYYY-MM-DD", elem_id="qa-since"
+                                )
+                                until = gr.Textbox(
+                                    label="Until", placeholder="YYYY-MM-DD", elem_id="qa-until"
+                                )
+                            source = gr.Dropdown(
+                                label="Source or title contains",
+                                choices=[],
+                                value=None,
+                                allow_custom_value=True,
+                                elem_id="qa-source",
+                            )
+                        sources = gr.HTML(empty_sources_html(), elem_id="qa-sources")
+                        bridge = gr.Textbox(visible="hidden", elem_id="qa-cite-bridge")
+            with gr.Tab("Library", id="library"):
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=2):
+                        gr.Markdown(
+                            f"### Add articles\n{', '.join(lib.UPLOAD_TYPES)} · up to "
+                            f"{lib.MAX_FILE_MB} MB per file. JSON records need `title` and `text`."
+                        )
+                        files = gr.File(
+                            file_count="multiple",
+                            file_types=list(lib.UPLOAD_TYPES),
+                            type="filepath",
+                            label="Article files",
+                            elem_id="qa-upload",
+                        )
+                        add_btn = gr.Button("Add to library", variant="primary", elem_id="qa-add")
+                        add_status = gr.HTML(elem_id="qa-add-status")
+                        results = gr.Dataframe(
+                            headers=lib.RESULT_HEADERS,
+                            type="array",
+                            interactive=False,
+                            wrap=True,
+                            label="Upload results",
+                            column_widths=["25%", "15%", "30%", "30%"],
+                            elem_id="qa-results",
+                        )
+                    with gr.Column(scale=3):
+                        stats = gr.HTML(elem_id="qa-stats")
+                        table = gr.Dataframe(
+                            headers=lib.ARTICLE_HEADERS,
+                            type="array",
+                            interactive=False,
+                            wrap=True,
+                            label="Articles (click a row to pick it)",
+                            datatype=["str", "str", "str", "number"],
+                            column_widths=["50%", "15%", "22%", "13%"],
+                            show_search="search",
+                            max_height=480,
+                            elem_id="qa-articles",
+                        )
+                        with gr.Row():
+                            pick = gr.Dropdown(
+                                label="Article", choices=[], value=None, scale=4, elem_id="qa-pick"
+                            )
+                            remove_btn = gr.Button("Remove", variant="stop", scale=1, elem_id="qa-remove")
+                        remove_status = gr.HTML(elem_id="qa-remove-status")
+
+        settings = [k, mode, since, until, source]
+        view = [stats, table, pick, source, k]
+        chat_io = dict(
+            inputs=[box, chat, turns, *settings],
+            outputs=[chat, sources, turns, box],
+            api_visibility="private",
+            show_progress="hidden",
+        )
+        box.submit(respond, **chat_io)
+        chat.example_select(pick_example, None, box, api_visibility="private").then(respond, **chat_io)
+        new.click(chat_cb.new_chat, None, [chat, sources, turns, box], api_visibility="private")
+        chat.clear(chat_cb.new_chat, None, [chat, sources, turns, box], api_visibility="private")
+        bridge.change(
+            chat_cb.show_source, [turns, bridge], sources, api_visibility="private", show_progress="hidden"
+        )
+        add_btn.click(add_files, [files, k], [add_status, results, files, *view], api_visibility="private")
+        remove_btn.click(remove, [pick, k], [remove_status, *view], api_visibility="private")
+        table.select(pick_row, None, pick, api_visibility="private")
+        app.load(library_view, k, view, api_visibility="private")
+        gr.api(ask_api, api_name="ask")
+        gr.api(search_api, api_name="search")
+    return app
+
+
+def launch(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int | None = 7860,
+    auth: tuple[str, str] | None = None,
+    block: bool = True,
+    quiet: bool = False,
+) -> Any:
+    """Start the server the way ``qa serve`` does (theme, CSS, script, upload
+    limit, MCP when available); with ``block=False`` return once it listens."""
+    import gradio as gr
+
+    app.queue(default_concurrency_limit=8)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        auth_message="Article QA: log in with the user and password given to qa serve --auth.",
+        show_error=True,
+        max_file_size=lib.MAX_FILE_BYTES,
+        footer_links=["api", "settings"],
+        run_history=False,
+        enable_monitoring=False,
+        ssr_mode=False,
+        mcp_server=mcp_available(),
+        prevent_thread_lock=not block,
+        quiet=quiet,
+        theme=gr.themes.Default(
+            primary_hue="blue",
+            font=["ui-sans-serif", "system-ui", "sans-serif"],  # system fonts: nothing to fetch
+            font_mono=["ui-monospace", "monospace"],
+        ),
+        css=CSS,
+        head=HEAD,
+    )
     return app
 
 
 def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
-    """Open the index (model loaded once, up front) and serve the chat UI."""
+    """Open the index, load the model once up front, and serve the app until stopped.
+    ``auth`` (else ``$QA_AUTH``) as ``USER:PASS`` turns on a login."""
+    login = parse_auth(auth if auth is not None else os.environ.get(AUTH_ENV))
     assistant = Assistant.open(index_dir)
-    _ = assistant.embedder  # load the model now, not on the first question
-    login = None
-    if auth:
-        user, _, password = auth.partition(":")
-        if not user or not password:
-            raise QAError("--auth must look like USER:PASS")
-        login = (user, password)
-    build_app(assistant).launch(server_name=host, server_port=port, auth=login, show_error=True)
+    assistant.embedder.encode(["warm up"])  # load the model now, not on the first question
+    launch(build_app(assistant), host, port, login, block=True)

@@ -1,5 +1,8 @@
-"""Pure functions from an Answer to what the UI shows. Everything from an
-article is escaped, so article text can never run as HTML, script or Markdown."""
+"""Pure functions from an :class:`~qa.types.Answer` to what the UI shows.
+
+Everything that comes from an article (text, title, date, source, url) is
+escaped here, so article text can never run as HTML, script or Markdown. The
+only markup in the output is what these functions write themselves."""
 
 from __future__ import annotations
 
@@ -7,9 +10,11 @@ import html
 import re
 from urllib.parse import urlparse
 
-from qa.types import Answer, Citation
+from qa.types import Answer, Citation, Passage
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
+_CITE_REF = re.compile(r"^(\d{1,6})-(\d{1,4})$")
+SNIPPET_CHARS = 220  # context shown either side of a cited sentence
 
 
 def escape_markdown(text: str) -> str:
@@ -18,51 +23,182 @@ def escape_markdown(text: str) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """Only http(s) links are shown as links."""
+    """Only http(s) links with a host are shown as links."""
     if not url:
         return None
-    return url if urlparse(url).scheme in ("http", "https") else None
+    parts = urlparse(url.strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def answer_markdown(answer: Answer) -> str:
-    """The chat message: each cited sentence followed by its number."""
+# -- the chat message -------------------------------------------------------
+def cite_ref(turn: int, n: int) -> str:
+    """The reference a citation link carries: ``"<turn>-<n>"``."""
+    return f"{turn}-{n}"
+
+
+def parse_cite_ref(ref: str) -> tuple[int, int] | None:
+    """``(turn, n)`` from :func:`cite_ref`'s text, or None when it is not one."""
+    m = _CITE_REF.match((ref or "").strip())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def cite_link(turn: int, n: int) -> str:
+    """The clickable ``[n]`` after a cited sentence. Chat Markdown keeps only
+    ``class``, ``href`` and ``title``, so the reference travels in ``href``."""
+    return f"<a class='qa-cite' href='#qa-src-{cite_ref(turn, n)}' title='Show source {n}'>[{n}]</a>"
+
+
+def answer_parts(answer: Answer, turn: int = 0) -> list[str]:
+    """The chat message as pieces that stream in one after the other: each cited
+    sentence with its number, or the abstention and its reason."""
     if answer.abstained or not answer.citations:
-        return escape_markdown(answer.answer)
-    return " ".join(f"{escape_markdown(c.sentence)} **\\[{c.n}\\]**" for c in answer.citations)
+        reason = f" _({escape_markdown(answer.abstain_reason)})_" if answer.abstain_reason else ""
+        return [escape_markdown(answer.answer) + reason]
+    return [f"{escape_markdown(c.sentence)} {cite_link(turn, c.n)}" for c in answer.citations]
 
 
-def highlighted_passage(c: Citation) -> str:
-    """The passage as HTML with the cited sentence in ``<mark>``."""
-    a = max(0, c.start - c.passage_start)
-    b = max(a, min(len(c.passage), c.end - c.passage_start))
-    if c.passage[a:b] != c.sentence:  # offsets do not line up: never highlight the wrong text
-        return html.escape(c.passage)
+def answer_markdown(answer: Answer, turn: int = 0) -> str:
+    """The whole chat message for ``answer``."""
+    return " ".join(answer_parts(answer, turn))
+
+
+def error_markdown(message: str) -> str:
+    """A library error shown in the chat, inert."""
+    return f"⚠️ {escape_markdown(message)}"
+
+
+# -- the sources panel ------------------------------------------------------
+def highlight_span(c: Citation) -> tuple[int, int] | None:
+    """Where the cited sentence lies in ``c.passage``: article offsets made
+    relative to the passage, or None when they do not point at the sentence."""
+    a = c.start - c.passage_start
+    b = c.end - c.passage_start
+    if a < 0 or b > len(c.passage) or a >= b or c.passage[a:b] != c.sentence:
+        return None
+    return a, b
+
+
+def window(text: str, a: int, b: int, chars: int) -> tuple[int, int]:
+    """Bounds of about ``chars`` characters of ``text`` either side of ``[a, b)``,
+    cut at spaces so no word is split."""
+    lo, hi = max(0, a - chars), min(len(text), b + chars)
+    if lo > 0 and not text[lo - 1].isspace():  # lo is inside a word: move to the next one
+        space = text.find(" ", lo, a)
+        lo = space + 1 if space != -1 else lo
+    if hi < len(text) and not text[hi].isspace():  # hi is inside a word: end before it
+        space = text.rfind(" ", b, hi)
+        hi = space if space != -1 else hi
+    return lo, hi
+
+
+def highlighted_passage(c: Citation, context: int | None = None) -> str:
+    """The passage as HTML with the cited sentence in ``<mark>``; never
+    highlights anything when the offsets do not line up. With ``context``, only
+    about that many characters either side of the sentence, with "…" for the rest."""
+    span = highlight_span(c)
+    if span is None:
+        text = c.passage if context is None else c.passage[: 2 * context]
+        return html.escape(text) + ("…" if len(text) < len(c.passage) else "")
+    a, b = span
+    lo, hi = (0, len(c.passage)) if context is None else window(c.passage, a, b, context)
     return (
-        html.escape(c.passage[:a])
-        + "<mark>"
+        ("…" if lo > 0 else "")
+        + html.escape(c.passage[lo:a])
+        + "<mark class='qa-hl'>"
         + html.escape(c.passage[a:b])
         + "</mark>"
-        + html.escape(c.passage[b:])
+        + html.escape(c.passage[b:hi])
+        + ("…" if hi < len(c.passage) else "")
     )
 
 
-def sources_html(answer: Answer) -> str:
-    """The sources panel: one card per citation, then the uncited passages."""
-    if not answer.citations:
-        return "<p class='qa-empty'>No sources for this answer.</p>"
-    cards = []
-    for c in answer.citations:
-        meta = " · ".join(html.escape(x) for x in (c.date, c.source) if x)
-        url = safe_url(c.url)
-        link = (
-            f" · <a href='{html.escape(url)}' target='_blank' rel='noopener noreferrer'>link</a>"
-            if url
-            else ""
-        )
-        cards.append(
-            f"<div class='qa-source' id='source-{c.n}'>"
-            f"<div><b>[{c.n}] {html.escape(c.title)}</b></div>"
-            f"<div class='qa-meta'>{meta}{link}</div>"
-            f"<blockquote>{highlighted_passage(c)}</blockquote></div>"
-        )
-    return "\n".join(cards)
+def meta_html(date: str | None, source: str | None, url: str | None) -> str:
+    """``date · source`` with the source as a link when the url is http(s)."""
+    link = safe_url(url)
+    src = html.escape(source or "")
+    if link:
+        label = src or html.escape(urlparse(link).netloc)
+        src = f"<a href='{html.escape(link)}' target='_blank' rel='noopener noreferrer nofollow'>{label}</a>"
+    parts = [html.escape(date) if date else "", src]
+    shown = " · ".join(p for p in parts if p)
+    return shown or "<span class='qa-muted'>no date or source</span>"
+
+
+def _citation_card(c: Citation, turn: int, focus: bool) -> str:
+    cls = "qa-source qa-focus" if focus else "qa-source"
+    snippet = highlighted_passage(c, SNIPPET_CHARS)
+    whole = highlighted_passage(c)
+    more = (
+        f"<details class='qa-whole'><summary>Whole passage</summary>"
+        f"<div class='qa-passage'>{whole}</div></details>"
+        if snippet != whole
+        else ""
+    )
+    return (
+        f"<div class='{cls}' id='qa-src-{cite_ref(turn, c.n)}' data-n='{c.n}'>"
+        f"<div class='qa-source-title'><span class='qa-num'>[{c.n}]</span> {html.escape(c.title)}</div>"
+        f"<div class='qa-meta'>{meta_html(c.date, c.source, c.url)}</div>"
+        f"<div class='qa-passage'>{snippet}</div>{more}</div>"
+    )
+
+
+def _passage_item(p: Passage, rank: int) -> str:
+    return (
+        "<details class='qa-more'>"
+        f"<summary><span class='qa-rank'>#{rank}</span> {html.escape(p.title)} "
+        f"<span class='qa-meta'>{meta_html(p.date, p.source, p.url)}</span></summary>"
+        f"<div class='qa-passage'>{html.escape(p.text)}</div></details>"
+    )
+
+
+def uncited_passages(answer: Answer) -> list[tuple[int, Passage]]:
+    """``(rank, passage)`` of the retrieved passages no citation quotes from."""
+    cited = {(c.article_id, c.passage_start, c.passage_end) for c in answer.citations}
+    return [
+        (i, p) for i, p in enumerate(answer.passages, start=1) if (p.article_id, p.start, p.end) not in cited
+    ]
+
+
+def sources_html(answer: Answer, turn: int = 0, focus: int | None = None, settings: str = "") -> str:
+    """The sources panel for one answer: a card per citation (title, date,
+    source, the passage with the cited sentence marked), then the retrieved
+    passages that were not cited, folded. ``focus`` marks one card."""
+    head = f"<div class='qa-sources-head'>Sources for “{html.escape(answer.question)}”"
+    if answer.query and answer.query != answer.question:
+        head += f"<div class='qa-muted'>searched as “{html.escape(answer.query)}”</div>"
+    if settings:
+        head += f"<div class='qa-muted'>{html.escape(settings)}</div>"
+    out = [head + "</div>"]
+    if answer.citations:
+        out += [_citation_card(c, turn, c.n == focus) for c in answer.citations]
+    else:
+        out.append("<p class='qa-empty'>No sentence answered this question; nothing is cited.</p>")
+    rest = uncited_passages(answer)
+    if rest:
+        label = "Other retrieved passages" if answer.citations else "Closest passages"
+        out.append(f"<div class='qa-more-head'>{label} ({len(rest)})</div>")
+        out += [_passage_item(p, rank) for rank, p in rest]
+    return "\n".join(out)
+
+
+def empty_sources_html(message: str = "Ask a question: its sources show here.") -> str:
+    return f"<p class='qa-empty'>{html.escape(message)}</p>"
+
+
+def settings_summary(k: int, mode: str, since: str | None, until: str | None, source: str | None) -> str:
+    """One line saying how an answer was searched, e.g. ``5 passages · hybrid · since 2025-01-01``."""
+    parts = [f"{k} passages", mode]
+    if since:
+        parts.append(f"since {since}")
+    if until:
+        parts.append(f"until {until}")
+    if source:
+        parts.append(f"source contains “{source}”")
+    return " · ".join(parts)
+
+
+def notice_html(text: str, ok: bool = True) -> str:
+    """A one-line status message (upload summary, removal, error), escaped."""
+    if not text:
+        return ""
+    return f"<div class='qa-notice {'qa-ok' if ok else 'qa-error'}'>{html.escape(text)}</div>"

@@ -1,0 +1,156 @@
+"""Chat callbacks: parse what the page sends, call :class:`qa.Assistant`, format.
+
+No Gradio import here: the callbacks take and return plain values (message
+lists, HTML strings, the list of answers of this conversation), so they are
+tested without a server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from qa import Answer, Assistant, QAError
+from ui.format import (
+    answer_parts,
+    empty_sources_html,
+    error_markdown,
+    escape_markdown,
+    parse_cite_ref,
+    settings_summary,
+    sources_html,
+)
+
+MODES = ("hybrid", "dense", "bm25")
+DEFAULT_K = 5
+MAX_K = 20
+THINKING = "_Searching the articles…_"
+UNEXPECTED = "Something went wrong while answering; the server log has the details. Try again."
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One answered question of a conversation and how it was searched."""
+
+    answer: Answer
+    settings: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the settings panel says, checked: passages, mode and filters."""
+
+    k: int = DEFAULT_K
+    mode: str = "hybrid"
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        k: Any = DEFAULT_K,
+        mode: Any = "hybrid",
+        since: Any = None,
+        until: Any = None,
+        source: Any = None,
+    ) -> Settings:
+        """From the raw widget values; blank text means no filter."""
+        try:
+            kk = int(k) if k not in (None, "") else DEFAULT_K
+        except (TypeError, ValueError):
+            kk = DEFAULT_K
+        return cls(
+            k=max(1, kk),
+            mode=str(mode or "hybrid"),
+            since=_blank_to_none(since),
+            until=_blank_to_none(until),
+            source=_blank_to_none(source),
+        )
+
+    def kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``Assistant.ask`` and ``Assistant.search``."""
+        return {
+            "k": self.k,
+            "mode": self.mode,
+            "since": self.since,
+            "until": self.until,
+            "source": self.source,
+        }
+
+    def summary(self) -> str:
+        return settings_summary(self.k, self.mode, self.since, self.until, self.source)
+
+
+def fit_k(k: Any, chunks: int) -> tuple[int, int]:
+    """``(largest k allowed, k)`` for an index of ``chunks`` chunks: the passages
+    slider never offers more passages than the index holds."""
+    top = max(1, min(MAX_K, chunks))
+    try:
+        wanted = int(k)
+    except (TypeError, ValueError):
+        wanted = DEFAULT_K
+    return top, max(1, min(top, wanted))
+
+
+def _blank_to_none(value: Any) -> str | None:
+    text = "" if value is None else " ".join(str(value).split())
+    return text or None
+
+
+def respond(
+    assistant: Assistant,
+    message: str,
+    chat: list[Message] | None,
+    turns: list[Turn] | None,
+    settings: Settings,
+) -> Iterator[tuple[list[Message], str, list[Turn], str]]:
+    """One chat turn, streamed: ``(messages, sources HTML, answers so far, text
+    left in the input box)`` after the question shows, then once per cited
+    sentence. The earlier questions of this conversation reach ``Assistant.ask``
+    as its history, so follow-ups work. On an error the question stays in the box."""
+    chat = list(chat or [])
+    turns = list(turns or [])
+    message = message or ""
+    chat.append({"role": "user", "content": escape_markdown(message)})
+    chat.append({"role": "assistant", "content": THINKING})
+    yield list(chat), empty_sources_html("Searching…"), list(turns), ""
+    try:
+        answer = assistant.ask(message, history=[t.answer.question for t in turns], **settings.kwargs())
+    except QAError as exc:  # the library's message says what to do
+        chat[-1] = {"role": "assistant", "content": error_markdown(str(exc))}
+        yield list(chat), empty_sources_html("No sources: the question was not asked."), list(turns), message
+        return
+    except Exception:  # a bug: say so in the chat instead of "Searching…" forever
+        log.exception("answering %r failed", message)
+        chat[-1] = {"role": "assistant", "content": error_markdown(UNEXPECTED)}
+        yield list(chat), empty_sources_html("No sources."), list(turns), message
+        return
+    turn = len(turns)
+    turns.append(Turn(answer, settings.summary()))
+    sources = sources_html(answer, turn, settings=settings.summary())
+    parts = answer_parts(answer, turn)
+    for i in range(1, len(parts) + 1):
+        chat[-1] = {"role": "assistant", "content": " ".join(parts[:i])}
+        yield list(chat), sources, list(turns), ""
+
+
+def show_source(turns: list[Turn] | None, ref: str) -> str:
+    """The sources panel for the answer a clicked ``[n]`` belongs to, with that
+    citation's card marked. ``ref`` is the link's ``"<turn>-<n>"``."""
+    turns = list(turns or [])
+    parsed = parse_cite_ref(ref.split(":")[0] if ref else "")
+    if parsed is None or not 0 <= parsed[0] < len(turns):
+        return empty_sources_html("That citation belongs to a conversation that was cleared.")
+    turn, n = parsed
+    return sources_html(turns[turn].answer, turn, focus=n, settings=turns[turn].settings)
+
+
+def new_chat() -> tuple[list[Message], str, list[Turn], str]:
+    """An empty conversation: no messages, no sources, no history."""
+    return [], empty_sources_html(), [], ""
