@@ -1,4 +1,10 @@
-"""Files in, chunks embedded and stored: the build side's one entry point."""
+"""Files in, chunks embedded and stored: the build side's one entry point.
+
+An ingest holds the index's writer lock from start to end, commits every
+``batch_articles`` articles in one SQLite transaction (so a crash keeps whole
+articles or none of one, and a rerun skips what was committed), and rebuilds
+FAISS and BM25 once at the end (and every minute or so on long runs, so that
+readers see the progress)."""
 
 from __future__ import annotations
 
@@ -13,12 +19,14 @@ from typing import Any
 from index.article import Article
 from index.chunking import Chunker
 from index.embed import Embedder
+from index.lexical import tokenize
 from index.readers import Problem, find_files, read_file
 from index.store import IndexStore, NewChunk
 
 log = logging.getLogger(__name__)
 
 _TITLE_WORDS = 24  # at most this much of the title is put in front of each chunk
+_DERIVE_EVERY = 60.0  # seconds between rebuilds of FAISS and BM25 during a long ingest
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,9 @@ class _Tally:
     rejected: list[Problem] = field(default_factory=list)
     chunks_added: int = 0
     chunks_embedded: int = 0
+    batches: int = 0  # committed since FAISS and BM25 were last rebuilt
+    derived_at: float = field(default_factory=time.monotonic)
+    derive_cost: float = 0.0
 
 
 def chunk_hash(model_name: str, indexed: str) -> str:
@@ -92,11 +103,38 @@ def ingest(
     paths: Iterable[str | Path],
     *,
     progress: bool = False,
-    batch_articles: int = 512,
+    batch_articles: int = 100,
 ) -> IngestReport:
-    """Read, chunk, embed (only what is new) and store; one transaction per batch."""
+    """Read, chunk, embed (only what is new) and store; one transaction per batch.
+    Raises :class:`~index.errors.IndexLockedError` when another writer is at work."""
     started = time.perf_counter()
-    tally = _Tally()
+    with store.writing():
+        tally = _Tally()
+        try:
+            _ingest(store, embedder, paths, tally, progress, batch_articles)
+        finally:
+            if tally.batches:  # whatever was committed becomes searchable, even after an error
+                store.derive()
+    return IngestReport(
+        added=tuple(tally.added),
+        replaced=tuple(tally.replaced),
+        unchanged=tuple(tally.unchanged),
+        duplicates=tuple(tally.duplicates),
+        rejected=tuple(tally.rejected),
+        chunks_added=tally.chunks_added,
+        chunks_embedded=tally.chunks_embedded,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _ingest(
+    store: IndexStore,
+    embedder: Embedder,
+    paths: Iterable[str | Path],
+    tally: _Tally,
+    progress: bool,
+    batch_articles: int,
+) -> None:
     chunker = make_chunker(store, embedder)
     files, problems = find_files(paths)
     tally.rejected.extend(problems)
@@ -108,6 +146,9 @@ def ingest(
         articles, probs = read_file(path)
         tally.rejected.extend(probs)
         for art in articles:
+            if not tokenize(f"{art.title} {art.text}"):  # BM25 cannot index an article without terms
+                tally.rejected.append(Problem(str(path), f"'{art.title[:40]}' has no words to search for"))
+                continue
             if art.id in seen_ids:
                 tally.rejected.append(
                     Problem(
@@ -125,18 +166,18 @@ def ingest(
             if len(batch) >= batch_articles:  # inside the file loop: a big JSONL commits as it goes
                 _store_batch(store, embedder, chunker, batch, tally, progress)
                 batch = []
+                _derive_now_and_then(store, tally)
     if batch:
         _store_batch(store, embedder, chunker, batch, tally, progress)
-    return IngestReport(
-        added=tuple(tally.added),
-        replaced=tuple(tally.replaced),
-        unchanged=tuple(tally.unchanged),
-        duplicates=tuple(tally.duplicates),
-        rejected=tuple(tally.rejected),
-        chunks_added=tally.chunks_added,
-        chunks_embedded=tally.chunks_embedded,
-        seconds=time.perf_counter() - started,
-    )
+
+
+def _derive_now_and_then(store: IndexStore, tally: _Tally) -> None:
+    """Make committed batches searchable during a long ingest, without spending
+    more than about a fifth of the time on it."""
+    now = time.monotonic()
+    if tally.batches and now - tally.derived_at >= max(_DERIVE_EVERY, 4 * tally.derive_cost):
+        store.derive()
+        tally.batches, tally.derived_at, tally.derive_cost = 0, time.monotonic(), time.monotonic() - now
 
 
 def _store_batch(
@@ -182,8 +223,9 @@ def _store_batch(
         upserts.append((art, chunks))
         (tally.replaced if replacing else tally.added).append(_entry(art))
         tally.chunks_added += len(chunks)
-    store.apply(upserts)
+    store.apply(upserts, derive=False)
     tally.chunks_embedded += len(missing)
+    tally.batches += 1
 
 
 def _entry(art: Article) -> dict[str, str]:

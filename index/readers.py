@@ -1,7 +1,10 @@
 """Read articles from files: .txt, .md, .html/.htm, .json, .jsonl.
 
 A file or record that cannot be read becomes a :class:`Problem` naming the
-path (and line) and the reason; everything else is still read.
+path (and line) and the reason; everything else is still read. Nothing read
+here is ever executed: JSON with ``json``, front matter with ``yaml.safe_load``,
+HTML only parsed for its text. Text is cleaned of control characters and
+unpaired surrogates, which no later stage could store or show safely.
 """
 
 from __future__ import annotations
@@ -21,7 +24,29 @@ from index.text import clean_text
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
+MAX_FILE_MB = 256  # per file; a bigger JSONL can be split (articles have no limit of their own)
 _OPTIONAL = ("date", "url", "author", "source")
+# C0 controls but tab and newlines, DEL, C1 controls, unpaired surrogates, noncharacters.
+_UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
+_ESCAPE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_MAGIC = (
+    (b"%PDF", "a PDF"),
+    (b"PK\x03\x04", "a ZIP archive (e.g. .docx)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "gzip-compressed"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+    (b"SQLite format 3", "an SQLite database"),
+    (b"\x7fELF", "a program"),
+)
 
 
 @dataclass(frozen=True)
@@ -33,8 +58,9 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
+        """One line, whatever odd characters the file name holds."""
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.reason}"
+        return printable(f"{where}: {self.reason}")
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "line": self.line, "reason": self.reason}
@@ -44,6 +70,11 @@ class _Skip(Exception):
     def __init__(self, reason: str, line: int | None = None) -> None:
         super().__init__(reason)
         self.reason, self.line = reason, line
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (newlines too) shown as ``\\xNN`` escapes."""
+    return _ESCAPE.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode(), text)
 
 
 def find_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
@@ -78,6 +109,12 @@ def _unsupported(p: Path) -> str:
 def read_file(path: Path) -> tuple[list[Article], list[Problem]]:
     """All articles in one file, plus the problems met on the way."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_MB * 1024 * 1024:
+            raise _Skip(
+                f"the file is {size / 1024 / 1024:.0f} MB, over the {MAX_FILE_MB} MB limit per file; "
+                "split it into several files"
+            )
         text = decode(path.read_bytes())
         suffix = path.suffix.lower()
         if suffix in (".json", ".jsonl"):
@@ -104,37 +141,66 @@ def iter_articles(paths: Iterable[str | Path]) -> Iterator[Article | Problem]:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 with BOM; else the best guess of
-    charset-normalizer. Binary data is refused."""
+    """UTF-8 (with or without BOM), UTF-16 or UTF-32 (with BOM, or UTF-16 without
+    one when every other byte is zero); else the best guess of charset-normalizer.
+    Binary data (known formats, NUL bytes, mostly unprintable) is refused."""
     if not data.strip():
         raise _Skip("empty file")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data[:8192]:
-        raise _Skip("binary file (contains NUL bytes); give text, Markdown, HTML or JSON")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            raise _Skip(f"binary file ({kind}); convert it to text, Markdown, HTML or JSON first")
+    text = _decode_unicode(data)
+    if text is None:
+        if b"\x00" in data:
+            raise _Skip("binary file (contains NUL bytes); give text, Markdown, HTML or JSON")
+        from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None:
-        raise _Skip("not text in any known encoding; save it as UTF-8")
-    log.info("decoded with %s (not UTF-8)", best.encoding)
-    return str(best)
+        best = from_bytes(data).best()
+        if best is None:
+            raise _Skip("not text in any known encoding; save it as UTF-8")
+        log.info("decoded with %s (not UTF-8)", best.encoding)
+        text = str(best)
+    sample = text[:100_000]
+    if sum(1 for _ in _UNSAFE_CHARS.finditer(sample)) + sample.count("\ufffd") > len(sample) // 20:
+        raise _Skip("binary file (mostly unprintable characters); give text, Markdown, HTML or JSON")
+    if not text.strip():
+        raise _Skip("empty file")
+    return text
+
+
+def _decode_unicode(data: bytes) -> str | None:
+    """The text when ``data`` is Unicode: by its BOM, by the zero bytes of BOM-less
+    UTF-16, or as plain UTF-8 without NUL bytes; else None."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(enc)
+            except UnicodeDecodeError:
+                return None
+    head = data[:4096]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    guess = "utf-16-le" if odd > len(head) // 4 and not even else None
+    guess = "utf-16-be" if even > len(head) // 4 and not odd else guess
+    for enc in (guess, "utf-8"):
+        if enc is None or (enc == "utf-8" and b"\x00" in data):
+            continue
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 def _finish(path: Path, key: str, title: str, body: str, meta: dict[str, Any]) -> Article:
-    title = " ".join(title.split())
-    text = clean_text(body)
+    title = " ".join(_safe(title).split())
+    text = clean_text(_safe(body))
     if not title:
         raise _Skip("no title found")
     if not text:
         raise _Skip("no article text left after removing page furniture")
     fields = {f: _clean_meta(f, meta.get(f)) for f in _OPTIONAL}
     return Article(
-        id=make_article_id(title, key, meta.get("id")),
+        id=make_article_id(title, _safe(key), meta.get("id")),
         title=title,
         text=text,
         origin=str(path),
@@ -142,12 +208,19 @@ def _finish(path: Path, key: str, title: str, body: str, meta: dict[str, Any]) -
     )
 
 
+def _safe(text: str) -> str:
+    """Control characters become spaces, unpaired surrogates U+FFFD."""
+    return _UNSAFE_CHARS.sub(lambda m: "\ufffd" if "\ud800" <= m.group() <= "\udfff" else " ", text)
+
+
 def _clean_meta(field: str, value: Any) -> str | None:
     if value is None or value == "":
         return None
+    if not isinstance(value, (str, int, float, date)):
+        raise _Skip(f"field '{field}' must be a single value, not {type(value).__name__}")
     if field == "date":
         return normalize_date(value)
-    return " ".join(str(value).split()) or None
+    return " ".join(_safe(str(value)).split())[:1000] or None
 
 
 def normalize_date(value: Any) -> str | None:
@@ -156,7 +229,7 @@ def normalize_date(value: Any) -> str | None:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    raw = str(value).strip()
+    raw = " ".join(_safe(str(value)).split())[:100]
     try:
         from dateutil import parser
 
@@ -186,7 +259,7 @@ def _read_markdown(path: Path, text: str) -> Article:
         import yaml
 
         try:
-            loaded = yaml.safe_load(m.group(1))
+            loaded = yaml.safe_load(m.group(1))  # plain data only: no tags, nothing run
         except yaml.YAMLError as exc:
             raise _Skip(f"front matter is not valid YAML: {exc}".split("\n")[0], 2) from exc
         if not isinstance(loaded, dict):
@@ -235,12 +308,16 @@ def _read_records(path: Path, text: str, lines: bool) -> tuple[list[Article], li
             try:
                 records.append((no, json.loads(line)))
             except json.JSONDecodeError as exc:
-                problems.append(Problem(str(path), f"malformed JSON: {exc.msg}", no))
+                problems.append(Problem(str(path), f"malformed JSON: {exc.msg} (column {exc.colno})", no))
+            except (ValueError, RecursionError) as exc:  # huge numbers, absurd nesting
+                problems.append(Problem(str(path), _json_trouble(exc), no))
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise _Skip(f"malformed JSON: {exc.msg} (column {exc.colno})", exc.lineno) from exc
+        except (ValueError, RecursionError) as exc:  # huge numbers, absurd nesting
+            raise _Skip(_json_trouble(exc)) from exc
         if isinstance(data, dict) and isinstance(data.get("articles"), list):
             data = data["articles"]
         records = [(None, r) for r in (data if isinstance(data, list) else [data])]
@@ -269,6 +346,14 @@ def _from_record(path: Path, rec: Any) -> Article:
             raise _Skip(f"field '{field}' must be a string")
     key = str(rec.get("id") or rec.get("url") or f"{_path_key(path)}#{rec['title'].strip()}")
     return _finish(path, key, rec["title"], rec["text"], rec)
+
+
+def _json_trouble(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "unusable JSON: nested too deeply to read; give one flat object per article"
+    if "digits" in str(exc):
+        return "unusable JSON: a number has thousands of digits; fix or remove that value"
+    return "unusable JSON: " + (str(exc) or type(exc).__name__).split("\n")[0][:200]
 
 
 def _path_key(path: Path) -> str:

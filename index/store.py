@@ -4,56 +4,63 @@ Layout::
 
     manifest.json        settings and counts (see index.manifest)
     records.sqlite       articles, chunks and their vectors, one transaction per change
-    derived.json         which derived/ folder matches which records generation
-    derived-<gen>/       vectors.faiss + bm25/ for that generation
+    derived.json         which derived-<gen>-<token>/ folder matches which records generation
+    derived-<gen>-<t>/   vectors.faiss + bm25/ for that generation (see index.derived)
+    write.lock           held by the one process that is writing (see index.lock)
 
-SQLite commits first; the derived files are then written to a new folder and
-switched to with one atomic rename of ``derived.json``. If a process dies in
-between, the next open sees an old generation and rebuilds FAISS and BM25 from
-the records, without re-embedding anything.
+Writers hold ``write.lock``; a second writer is told which PID to wait for.
+SQLite commits first (WAL, synchronous=FULL); FAISS and BM25 are then written to
+a new folder and switched to with one atomic rename of ``derived.json``. If a
+process dies in between, whoever opens the index next finds an older generation
+and rebuilds FAISS and BM25 from the records, without re-embedding anything.
+
+Readers never block a writer and never see half of a change: each request pins
+one immutable :class:`~index.derived.View` (FAISS + BM25 of one generation), and
+before each request a long-running reader picks up a newer generation that
+another process has saved. The settings are kept in the records too, so a lost
+``manifest.json`` is restored from them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from index import derived, records
 from index.article import Article
-from index.errors import IndexCorruptError
-from index.files import atomic_write_json
+from index.derived import View
+from index.errors import IndexCorruptError, QAError
 from index.lexical import LexicalIndex
-from index.manifest import IndexSettings, read_manifest, write_manifest
+from index.lock import LOCK_FILE, WriterLock
+from index.manifest import MANIFEST, IndexSettings, read_manifest, write_manifest
+from index.records import DB
 from index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, date TEXT, source TEXT,
-    url TEXT, author TEXT, origin TEXT, content_hash TEXT NOT NULL, text_hash TEXT NOT NULL,
-    added_at TEXT NOT NULL DEFAULT (datetime('now'))
-);
-CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-    ord INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    text TEXT NOT NULL, indexed TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
-CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
 _CHUNK_COLS = "c.id, c.article_id, c.start, c.end, c.text, a.title, a.date, a.source, a.url"
+# What an interrupted ``create`` can leave behind; such a folder may still be used for a new index.
+_CREATE_LEFTOVERS = frozenset({DB, f"{DB}-wal", f"{DB}-shm", f"{DB}-journal", LOCK_FILE})
+_ARTICLE_FIELDS = (
+    "id",
+    "title",
+    "text",
+    "date",
+    "source",
+    "url",
+    "author",
+    "origin",
+    "content_hash",
+    "text_hash",
+)
 
 
 @dataclass(frozen=True)
@@ -84,56 +91,177 @@ class ChunkRecord:
 
 
 class IndexStore:
-    """Reads and writes one index directory. Safe to share between threads."""
+    """Reads and writes one index directory. Safe to share between threads.
 
-    def __init__(self, directory: Path, settings: IndexSettings, conn: sqlite3.Connection) -> None:
+    ``lock_timeout`` is how long a write waits for another writer (process or
+    thread) before it fails with :class:`~index.errors.IndexLockedError`.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        settings: IndexSettings,
+        conn: sqlite3.Connection,
+        writer: WriterLock | None = None,
+    ) -> None:
         self.directory = directory
         self.settings = settings
+        self.lock_timeout = 0.0
+        self.writer = writer or WriterLock(directory)
         self._conn = conn
-        self._lock = threading.RLock()
-        self.vectors = VectorIndex(settings.dim)
-        self.lexical = LexicalIndex.build([], [])
-        self._load_derived()
+        self._lock = threading.RLock()  # the SQLite connection
+        self._refreshing = threading.Lock()
+        self._pins = derived.Pins()
+        self._view = View.empty(settings.dim)
+        self._view = self._load_view() or self._rebuild()
 
     # -- opening -----------------------------------------------------------
     @staticmethod
     def exists(directory: str | Path) -> bool:
-        return (Path(directory) / "manifest.json").is_file()
+        """Whether ``directory`` holds an index (its manifest, or records that name their settings)."""
+        d = Path(directory)
+        return (d / MANIFEST).is_file() or records.stored_settings(d / DB) is not None
 
     @classmethod
     def create(cls, directory: str | Path, settings: IndexSettings) -> IndexStore:
         d = Path(directory)
         if cls.exists(d):
             raise IndexCorruptError(f"{d} already holds an index; open it instead")
-        if d.exists() and any(d.iterdir()):
+        if d.exists() and not d.is_dir():
+            raise IndexCorruptError(f"{d} is a file, not a folder; give a folder for the index")
+        if d.exists() and any(p.name not in _CREATE_LEFTOVERS for p in d.iterdir()):
+            if (d / DB).exists():
+                raise IndexCorruptError(
+                    f"{d} holds an index whose {MANIFEST} is missing and whose {DB} is damaged or "
+                    "from elsewhere; restore them from a backup, or pick an empty or new folder"
+                )
             raise IndexCorruptError(
                 f"{d} exists and is not empty, but is not an index; pick an empty or new folder"
             )
         d.mkdir(parents=True, exist_ok=True)
-        conn = _connect(d / "records.sqlite")
-        write_manifest(d, settings, {"articles": 0, "chunks": 0})
-        return cls(d, settings, conn)
+        writer = WriterLock(d)
+        with writer.hold():  # two processes creating one index: the second is told who is at it
+            if cls.exists(d):  # created by another process in the meantime
+                store = cls.open(d, writer=writer)
+                store.settings.check_model(settings.model_name, settings.dim)
+                return store
+            try:
+                conn = records.connect(d / DB)
+                records.put_settings(conn, settings.to_dict())
+            except sqlite3.DatabaseError as exc:
+                raise IndexCorruptError(
+                    f"{d / DB} is damaged ({exc}) and {d / MANIFEST} is missing; restore them from a "
+                    "backup, or pick an empty or new folder"
+                ) from exc
+            write_manifest(d, settings, {"articles": 0, "chunks": 0})
+            return cls(d, settings, conn, writer)
 
     @classmethod
-    def open(cls, directory: str | Path) -> IndexStore:
+    def open(cls, directory: str | Path, writer: WriterLock | None = None) -> IndexStore:
         d = Path(directory)
-        settings, _ = read_manifest(d)
-        db = d / "records.sqlite"
-        if not db.is_file():
-            raise IndexCorruptError(f"{db} is missing; rebuild the index with 'qa ingest'")
+        db = d / DB
+        if not (d / MANIFEST).is_file() and db.is_file():
+            records.restore_manifest(d, db)
         try:
-            return cls(d, settings, _connect(db))
+            settings, _ = read_manifest(d)
+        except IndexCorruptError as exc:
+            if not (d / MANIFEST).is_file() or records.stored_settings(db) is None:
+                raise
+            raise IndexCorruptError(
+                f"{d / MANIFEST} is damaged; the articles are safe in {DB}: delete {MANIFEST} "
+                "and it is restored from them"
+            ) from exc
+        if not db.is_file():
+            raise IndexCorruptError(
+                f"{db} is missing, so this index has no articles; restore the file from a backup, "
+                f"or delete {d} and build it again with 'qa ingest'"
+            )
+        conn = None
+        try:
+            conn = records.connect(db)
+            store = cls(d, settings, conn, writer)
         except sqlite3.DatabaseError as exc:
-            raise IndexCorruptError(f"{db} is damaged ({exc}); rebuild the index with 'qa ingest'") from exc
+            if conn is not None:
+                conn.close()
+            raise IndexCorruptError(
+                f"{db} is damaged ({exc}); restore it from a backup, or build the index again "
+                "in a new folder with 'qa ingest'"
+            ) from exc
+        if records.stored_settings(db) is None and store.writer.try_acquire():
+            try:  # an index made before settings were kept in the records
+                with store._lock:
+                    records.put_settings(store._conn, settings.to_dict())
+            finally:
+                store.writer.release()
+        return store
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+        self._pins.clear()
+
+    # -- the current view --------------------------------------------------
+    @property
+    def vectors(self) -> VectorIndex:
+        """FAISS of the view this thread's request pinned (else the newest)."""
+        return self._current().vectors
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """BM25 of the view this thread's request pinned (else the newest)."""
+        return self._current().lexical
+
+    def begin_read(self) -> None:
+        """Start a request: pick up newer records, then pin this thread to one
+        consistent FAISS + BM25 pair until its next request (so a write that
+        lands meanwhile can never mix two generations in one answer)."""
+        self.refresh()
+        self._pins.pin(self._view)
+
+    def refresh(self) -> bool:
+        """Load what was committed since the current view was built: a view another
+        process saved, or (when no writer is at work, so the last one died before
+        saving it) one rebuilt from the records. True when the view changed."""
+        before = self._view.generation
+        if self.generation() == before:
+            return False
+        if not self._refreshing.acquire(blocking=False):
+            return False  # another thread is loading it; keep answering from the current view
+        try:
+            view = self._load_view()
+            if view is None and self.writer.try_acquire():
+                try:
+                    view = self._derive_locked()
+                finally:
+                    self.writer.release()
+            if view is not None and view.generation > self._view.generation:
+                self._view = view
+        finally:
+            self._refreshing.release()
+        return self._view.generation != before
+
+    def _current(self) -> View:
+        return self._pins.get() or self._view
+
+    def _load_view(self) -> View | None:
+        gen, _, chunks = self._state()
+        return derived.load(self.directory, gen, chunks, self.settings.dim)
+
+    def _rebuild(self) -> View:
+        """FAISS + BM25 from the records; saved too unless another process is writing."""
+        if self.writer.try_acquire():
+            try:
+                return self._derive_locked()
+            finally:
+                self.writer.release()
+        gen, ids, blobs, texts, _ = self._snapshot()
+        log.info("another process is writing %s; built its search files in memory only", self.directory)
+        return derived.build(gen, self.settings.dim, ids, blobs, texts)
 
     # -- reading -----------------------------------------------------------
     def generation(self) -> int:
-        row = self._conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
-        return int(row[0]) if row else 0
+        with self._lock:
+            return records.generation(self._conn)
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -212,121 +340,95 @@ class IndexStore:
         return out
 
     def dense_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        with self._lock:
-            return self.vectors.search(query, k)
+        return self.vectors.search(query, k)
 
     def lexical_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        with self._lock:
-            return self.lexical.search(query, k)
+        return self.lexical.search(query, k)
 
     # -- writing -----------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the writer lock for the block (reentrant; waits ``lock_timeout`` seconds)."""
+        with self.writer.hold(self.lock_timeout):
+            yield
+
     def apply(
         self,
         upserts: Sequence[tuple[Article, Sequence[NewChunk]]] = (),
         removals: Sequence[str] = (),
+        *,
+        derive: bool = True,
     ) -> None:
-        """Replace/insert articles with their chunks and delete others, in one transaction."""
-        with self._lock:
-            gone: list[int] = []
-            added: list[tuple[int, np.ndarray]] = []
+        """Replace/insert articles with their chunks and delete others, in one
+        transaction; then (``derive=True``) bring FAISS and BM25 in step."""
+        with self.writing():
             try:
-                with self._conn:  # one transaction
-                    cur = self._conn.cursor()
-                    for aid in list(removals) + [a.id for a, _ in upserts]:
-                        gone += [
-                            r[0] for r in cur.execute("SELECT id FROM chunks WHERE article_id=?", (aid,))
-                        ]
-                        cur.execute("DELETE FROM chunks WHERE article_id=?", (aid,))
-                        cur.execute("DELETE FROM articles WHERE id=?", (aid,))
-                    for art, chunks in upserts:
-                        cur.execute(
-                            "INSERT INTO articles (id, title, text, date, source, url, author, origin,"
-                            " content_hash, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                            (
-                                art.id,
-                                art.title,
-                                art.text,
-                                art.date,
-                                art.source,
-                                art.url,
-                                art.author,
-                                art.origin,
-                                art.content_hash,
-                                art.text_hash,
-                            ),
-                        )
-                        for i, ch in enumerate(chunks):
-                            vec = np.ascontiguousarray(ch.vector, dtype=np.float32)
-                            cur.execute(
-                                "INSERT INTO chunks (article_id, ord, start, end, text, indexed, hash,"
-                                " vector) VALUES (?,?,?,?,?,?,?,?)",
-                                (art.id, i, ch.start, ch.end, ch.text, ch.indexed, ch.hash, vec.tobytes()),
-                            )
-                            added.append((int(cur.lastrowid or 0), vec))
-                    gen = self.generation() + 1
-                    cur.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(gen),))
-            except BaseException:
-                self._load_derived()  # memory back in step with what was committed
-                raise
-            self.vectors.remove(np.asarray(gone, dtype=np.int64))
-            if added:
-                ids = np.asarray([i for i, _ in added], dtype=np.int64)
-                self.vectors.add(ids, np.stack([v for _, v in added]))
-            self._rebuild_lexical()
-            self._save_derived(gen)
-            write_manifest(self.directory, self.settings, self.counts())
+                self._commit(upserts, removals)
+            except sqlite3.Error as exc:
+                raise QAError(
+                    f"could not write to {self.directory / DB} ({exc}); nothing of this change was "
+                    "stored and the index is as it was; fix the cause (disk space, permissions) and retry"
+                ) from exc
+            if derive:
+                self._derive_locked()
 
-    # -- derived files -----------------------------------------------------
-    def _load_derived(self) -> None:
-        gen = self.generation()
-        pointer = self.directory / "derived.json"
+    def derive(self) -> None:
+        """Rebuild FAISS and BM25 from the records and save them as the current generation."""
+        with self.writing():
+            self._derive_locked()
+
+    def _commit(self, upserts: Sequence[tuple[Article, Sequence[NewChunk]]], removals: Sequence[str]) -> None:
+        with self._lock, self._conn:  # one transaction
+            cur = self._conn.cursor()
+            for aid in list(removals) + [a.id for a, _ in upserts]:
+                cur.execute("DELETE FROM chunks WHERE article_id=?", (aid,))
+                cur.execute("DELETE FROM articles WHERE id=?", (aid,))
+            for art, chunks in upserts:
+                cur.execute(
+                    "INSERT INTO articles (id, title, text, date, source, url, author, origin,"
+                    " content_hash, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    tuple(getattr(art, f) for f in _ARTICLE_FIELDS),
+                )
+                cur.executemany(
+                    "INSERT INTO chunks (article_id, ord, start, end, text, indexed, hash, vector)"
+                    " VALUES (?,?,?,?,?,?,?,?)",
+                    [
+                        (art.id, i, ch.start, ch.end, ch.text, ch.indexed, ch.hash, _vector_blob(ch, self))
+                        for i, ch in enumerate(chunks)
+                    ],
+                )
+            gen = self.generation() + 1
+            cur.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(gen),))
+
+    def _derive_locked(self) -> View:
+        """Build the view of the records as they are now, make it current and save
+        it (a failed save is logged: the records are safe, the next open rebuilds)."""
+        gen, ids, blobs, texts, articles = self._snapshot()
+        view = derived.build(gen, self.settings.dim, ids, blobs, texts)
+        if view.generation >= self._view.generation:
+            self._view = view
         try:
-            folder = self.directory / json.loads(pointer.read_text())["folder"]
-            if json.loads(pointer.read_text())["generation"] != gen:
-                raise ValueError("stale")
-            self.vectors = VectorIndex.load(folder / "vectors.faiss", self.settings.dim)
-            self.lexical = LexicalIndex.load(folder / "bm25")
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            if gen == 0 and not pointer.exists():
-                return
-            log.warning("rebuilding vectors and BM25 from records (%s)", exc)
-            self._rebuild_all(gen)
+            derived.save(self.directory, view)
+            write_manifest(self.directory, self.settings, {"articles": articles, "chunks": len(ids)})
+        except OSError as exc:
+            log.warning("could not save the search files of %s (%s); they are rebuilt on next open",
+                        self.directory, exc)  # fmt: skip
+        return view
 
-    def _rebuild_all(self, gen: int) -> None:
-        self.vectors = VectorIndex(self.settings.dim)
-        rows = self._conn.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
-        if rows:
-            ids = np.asarray([r[0] for r in rows], dtype=np.int64)
-            vecs = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-            self.vectors.add(ids, vecs)
-        self._rebuild_lexical()
-        self._save_derived(gen)
+    def _snapshot(self) -> tuple[int, list[int], list[bytes], list[str], int]:
+        with self._lock:
+            return records.snapshot(self._conn)
 
-    def _rebuild_lexical(self) -> None:
-        rows = self._conn.execute("SELECT id, indexed FROM chunks ORDER BY id").fetchall()
-        self.lexical = LexicalIndex.build([r[0] for r in rows], [r[1] for r in rows])
-
-    def _save_derived(self, gen: int) -> None:
-        name = f"derived-{gen}"
-        folder = self.directory / name
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir()
-        self.vectors.save(folder / "vectors.faiss")
-        self.lexical.save(folder / "bm25")
-        atomic_write_json(self.directory / "derived.json", {"folder": name, "generation": gen})
-        for old in self.directory.glob("derived-*"):
-            if old.name != name:
-                shutil.rmtree(old, ignore_errors=True)
+    def _state(self) -> tuple[int, int, int]:
+        with self._lock:
+            return records.state(self._conn)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.executescript(_SCHEMA)
-    conn.isolation_level = ""  # back to implicit transactions for `with conn:`
-    return conn
+def _vector_blob(chunk: NewChunk, store: IndexStore) -> bytes:
+    vec = np.ascontiguousarray(chunk.vector, dtype=np.float32).reshape(-1)
+    if vec.size != store.settings.dim:
+        raise ValueError(f"a vector of dimension {vec.size} for an index of dimension {store.settings.dim}")
+    return vec.tobytes()
 
 
 def _marks(items: Sequence[Any]) -> str:

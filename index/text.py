@@ -19,6 +19,7 @@ _ABBREVIATIONS = frozenset(
 _END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s+\S)")
 _WORD_BEFORE = re.compile(r"[\"'\u201c\u2018(\[]*([^\s\"'\u201c\u2018(\[]+)$")
 _LINE = re.compile(r"[^\n]+")
+_NEXT_CHAR = re.compile(r"\s*(\S)")
 _TERMINAL = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 _CREDIT = re.compile(
     r"\b(?:photo|image|picture|video|graphic|hoto)s?\s*(?:credit|courtesy|source)s?\b|\bcredits?\s*:",
@@ -49,7 +50,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 
 def _is_false_stop(text: str, line_start: int, m: re.Match[str]) -> bool:
-    nxt = text[m.end() :].lstrip()[:1]
+    after = _NEXT_CHAR.match(text, m.end())  # not text[m.end():]: that copy is quadratic on long texts
+    nxt = after.group(1) if after else ""
     if nxt.islower():
         return True  # "e.g. something", "approx. five"
     if text[m.start()] != "." or (m.end() - m.start() > 1 and text[m.start() + 1] == "."):

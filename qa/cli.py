@@ -165,7 +165,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(_run(args) or 0)
     except QAError as exc:
-        print(f"qa: error: {exc}", file=sys.stderr)
+        print(f"qa: error: {' '.join(str(exc).splitlines())}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a folder that cannot be created, a full disk: one line, no traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        print(
+            f"qa: error: cannot use{where}: {exc.strerror or exc}; check the path, its permissions "
+            "and the free disk space",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("qa: interrupted", file=sys.stderr)
@@ -192,6 +200,7 @@ def _run(args: argparse.Namespace) -> int:
         return _eval(args)
     if args.command == "ingest":
         from index.chunking import ChunkSettings
+        from index.readers import printable
 
         try:
             chunk = ChunkSettings(size=args.chunk_size, overlap=args.chunk_overlap)
@@ -203,7 +212,8 @@ def _run(args: argparse.Namespace) -> int:
         for problem in report.rejected:
             print(f"qa: skipped {problem}", file=sys.stderr)
         for dup in report.duplicates:
-            print(f"qa: skipped {dup['path']}: same text as article {dup['duplicate_of']}", file=sys.stderr)
+            where = printable(dup["path"])
+            print(f"qa: skipped {where}: same text as article {dup['duplicate_of']}", file=sys.stderr)
         print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
         return 3 if report.rejected else 0
     if not Path(args.index, "manifest.json").is_file():
