@@ -292,20 +292,9 @@ def _eval(args: argparse.Namespace) -> int:
         model=args.model,
         limit=args.limit,
     )
-    keys = (
-        "questions",
-        "hit@1",
-        "hit@5",
-        "hit@10",
-        "mrr@10",
-        "ndcg@10",
-        "answer_contains",
-        "citation_precision",
-        "abstain_rate",
-        "abstain_correct",
-        "latency_ms_p50",
-        "latency_ms_p95",
-    )
+    from eval.report import KEYS
+
+    keys = [k for k in KEYS if k != "index_seconds"]  # printed once, below
     print("config   " + " ".join(f"{k:>10}" for k in keys))
     for block in summary["configurations"]:
         values = [
