@@ -4,6 +4,8 @@ and one real-model assistant per session for the slow tests."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,17 @@ def shared(path: Path) -> Path:
     if not path.exists():
         pytest.fail(f"{path} is missing: the tests read ../shared/data beside the repository")
     return path
+
+
+def run_qa(*args: object, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the ``qa`` command in a fresh process from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture

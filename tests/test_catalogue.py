@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 
 from index.errors import IndexCorruptError, IndexMismatchError, InputError, QAError
 from qa import Assistant
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_qa
 
 QUESTION = "Who won the regional robotics contest?"
 ARTICLES = {
@@ -54,13 +53,7 @@ def fingerprint(index_dir: Path) -> tuple[list[tuple[str, int]], str]:
 
 
 def qa(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    return run_qa(*args, timeout=120)
 
 
 def one_line_error(stderr: str) -> str:

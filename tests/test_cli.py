@@ -1,20 +1,12 @@
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, SEED, shared
+from tests.conftest import SEED, run_qa, shared
 
 
 def qa(*args, check=True):
-    proc = subprocess.run(
-        [sys.executable, "-m", "qa.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    proc = run_qa(*args)
     if check and proc.returncode != 0:
         raise AssertionError(f"qa {args} failed ({proc.returncode}): {proc.stderr}")
     return proc

@@ -21,7 +21,7 @@ import pytest
 from index.errors import IndexLockedError
 from index.files import atomic_write_text
 from qa import Assistant
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_qa
 
 TOPICS = ["ferry", "steel", "robots", "library", "marathon", "harbour", "budget", "orchard"]
 
@@ -54,13 +54,7 @@ def index(tmp_path) -> Path:
 
 
 def qa(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    return run_qa(*args, timeout=120)
 
 
 HOLD = """
