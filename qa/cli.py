@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-k", type=int, default=None, metavar="N", help="passages to retrieve (default 5)")
         p.add_argument(
             "--mode",
-            choices=("hybrid", "dense", "bm25"),
+            choices=("hybrid", "dense", "bm25", "rrf"),
             default="hybrid",
             help="retrieval mode (default: hybrid)",
         )
