@@ -190,7 +190,7 @@ def _store_batch(
 ) -> None:
     stored = store.hashes(a.id for a in batch)
     same_text = store.ids_for_text(a.text_hash for a in batch)
-    todo: list[tuple[Article, list[tuple[int, int, str]], bool]] = []
+    todo: list[tuple[Article, list[tuple[int, int, str, str]], bool]] = []
     for art in batch:
         old = stored.get(art.id)
         if old is not None and old[0] == art.content_hash:
@@ -200,26 +200,21 @@ def _store_batch(
         if other is not None and other != art.id:
             tally.duplicates.append(_entry(art) | {"duplicate_of": other})
             continue
-        todo.append((art, chunk_article(art, chunker, embedder.count_tokens), old is not None))
+        spans = [
+            (a, b, text, chunk_hash(embedder.name, text))
+            for a, b, text in chunk_article(art, chunker, embedder.count_tokens)
+        ]
+        todo.append((art, spans, old is not None))
     if not todo:
         return
-    hashes = {chunk_hash(embedder.name, text) for _, spans, _ in todo for _, _, text in spans}
-    vectors = store.stored_vectors(hashes)
-    missing: dict[str, str] = {}
-    for _, spans, _ in todo:
-        for _, _, text in spans:
-            h = chunk_hash(embedder.name, text)
-            if h not in vectors:
-                missing[h] = text
+    vectors = store.stored_vectors({h for _, spans, _ in todo for *_, h in spans})
+    missing = {h: text for _, spans, _ in todo for _, _, text, h in spans if h not in vectors}
     if missing:
         fresh = embedder.encode(list(missing.values()), progress=progress and len(missing) >= 64)
         vectors.update(zip(missing.keys(), fresh, strict=True))
     upserts = []
     for art, spans, replacing in todo:
-        chunks = []
-        for a, b, text in spans:
-            h = chunk_hash(embedder.name, text)
-            chunks.append(NewChunk(a, b, art.text[a:b], text, h, vectors[h]))
+        chunks = [NewChunk(a, b, art.text[a:b], text, h, vectors[h]) for a, b, text, h in spans]
         upserts.append((art, chunks))
         (tally.replaced if replacing else tally.added).append(_entry(art))
         tally.chunks_added += len(chunks)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from index.lexical import tokenize
 from index.text import is_prose, sentence_spans
@@ -227,8 +228,6 @@ def _last_sentence(text_before: Callable[[str, int], str] | None, p: Passage) ->
 
 def _day(value: str | None) -> int:
     """Days since year 1 for an ISO date, 0 when undated or unparseable."""
-    from datetime import date
-
     try:
         return date.fromisoformat((value or "")[:10]).toordinal()
     except ValueError:
