@@ -80,13 +80,36 @@ def build(
     generation: int, dim: int, ids: Sequence[int], blobs: Sequence[bytes], texts: Sequence[str]
 ) -> View:
     """A view from stored chunks: their ids, vector blobs (float32) and indexed texts."""
-    vectors = VectorIndex(dim)
-    if ids:
-        if any(len(b) != 4 * dim for b in blobs):
-            raise ValueError(f"a stored vector does not have dimension {dim}")
-        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dim)
-        vectors.add(np.asarray(ids, dtype=np.int64), matrix)
+    vectors = VectorIndex.build(dim, np.asarray(ids, dtype=np.int64), _matrix(blobs, dim))
     return View(generation, vectors, LexicalIndex.build(list(ids), list(texts)))
+
+
+def update(
+    view: View,
+    generation: int,
+    ids: Sequence[int],
+    blobs: Sequence[bytes],
+    texts: Sequence[str],
+    removed: Sequence[int],
+) -> View | None:
+    """``view`` with the chunks ``removed`` taken out and the new ones (``ids``,
+    all above any id in the view) added: only those are tokenized and indexed.
+    None when the vector index type no longer suits the size (rebuild instead)."""
+    live = len(view.vectors) - len(removed) + len(ids)
+    if not view.vectors.suits(live):
+        return None
+    add = np.asarray(ids, dtype=np.int64)
+    gone = np.asarray(removed, dtype=np.int64)
+    vectors = view.vectors.updated(add, _matrix(blobs, view.vectors.dim), gone)
+    return View(generation, vectors, view.lexical.updated(list(ids), list(texts), list(removed)))
+
+
+def _matrix(blobs: Sequence[bytes], dim: int) -> np.ndarray:
+    if any(len(b) != 4 * dim for b in blobs):
+        raise ValueError(f"a stored vector does not have dimension {dim}")
+    if not blobs:
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dim)
 
 
 def load(directory: Path, generation: int, chunks: int, dim: int) -> View | None:
@@ -118,10 +141,11 @@ def save(directory: Path, view: View) -> None:
     delete the folders (and temporary files) it replaces. Needs the writer lock."""
     name = f"derived-{view.generation}-{secrets.token_hex(4)}"
     tmp = directory / f".{name}.tmp"
+    earlier = [d / "bm25" for d in directory.iterdir() if _FOLDER.fullmatch(d.name)]
     try:
         tmp.mkdir()
         view.vectors.save(tmp / "vectors.faiss")
-        view.lexical.save(tmp / "bm25")
+        view.lexical.save(tmp / "bm25", link_from=earlier)  # unchanged BM25 segments are hard-linked
         _fsync_tree(tmp)
         os.replace(tmp, directory / name)
         fsync_dir(directory)

@@ -70,6 +70,25 @@ def snapshot(conn: sqlite3.Connection) -> tuple[int, list[int], list[bytes], lis
     return gen, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], int(articles)
 
 
+def delta(
+    conn: sqlite3.Connection, after: int
+) -> tuple[int, list[int], list[int], list[bytes], list[str], int]:
+    """``(generation, every chunk id, ids above after, their vector blobs, their
+    indexed texts, article count)`` in one transaction: what changed since a view
+    whose highest chunk id was ``after`` (ids are never reused: AUTOINCREMENT)."""
+    conn.execute("BEGIN")
+    try:
+        gen = generation(conn)
+        live = [r[0] for r in conn.execute("SELECT id FROM chunks ORDER BY id")]
+        rows = conn.execute(
+            "SELECT id, vector, indexed FROM chunks WHERE id > ? ORDER BY id", (after,)
+        ).fetchall()
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        conn.execute("COMMIT")
+    return gen, live, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], int(articles)
+
+
 def state(conn: sqlite3.Connection) -> tuple[int, int, int]:
     """``(generation, articles, chunks)``, read in one transaction."""
     conn.execute("BEGIN")

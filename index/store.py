@@ -403,17 +403,33 @@ class IndexStore:
     def _derive_locked(self) -> View:
         """Build the view of the records as they are now, make it current and save
         it (a failed save is logged: the records are safe, the next open rebuilds)."""
-        gen, ids, blobs, texts, articles = self._snapshot()
-        view = derived.build(gen, self.settings.dim, ids, blobs, texts)
+        view, articles, chunks = self._derive_view()
         if view.generation >= self._view.generation:
             self._view = view
         try:
             derived.save(self.directory, view)
-            write_manifest(self.directory, self.settings, {"articles": articles, "chunks": len(ids)})
+            write_manifest(self.directory, self.settings, {"articles": articles, "chunks": chunks})
         except OSError as exc:
             log.warning("could not save the search files of %s (%s); they are rebuilt on next open",
                         self.directory, exc)  # fmt: skip
         return view
+
+    def _derive_view(self) -> tuple[View, int, int]:
+        """The view of the records now: the current view plus what changed since
+        (only new chunks are read and indexed), or, when that cannot be done (no
+        usable view, a vector index type change), built from all the records."""
+        base = self._view
+        seen = int(base.lexical.ids[-1]) if len(base.lexical.ids) else 0
+        with self._lock:
+            gen, live, ids, blobs, texts, articles = records.delta(self._conn, seen)
+        known = base.lexical.live_ids()
+        removed = np.setdiff1d(known, np.asarray(live, dtype=np.int64), assume_unique=True)
+        if len(base.vectors) == len(known) and len(known) - len(removed) + len(ids) == len(live):
+            view = derived.update(base, gen, ids, blobs, texts, removed.tolist())
+            if view is not None:
+                return view, articles, len(live)
+        gen, ids, blobs, texts, articles = self._snapshot()
+        return derived.build(gen, self.settings.dim, ids, blobs, texts), articles, len(ids)
 
     def _snapshot(self) -> tuple[int, list[int], list[bytes], list[str], int]:
         with self._lock:

@@ -1,5 +1,11 @@
 """Dense vectors in FAISS, addressed by chunk id (inner product on unit vectors).
 
+The index type follows the size (``$QA_VECTOR_INDEX`` overrides: ``flat`` or
+``ivf``): exact search (``IndexFlatIP``) below :data:`IVF_FROM` vectors, above
+it an inverted file (``IndexIVFFlat``, ``2 * sqrt(n)`` lists, :func:`nprobe`
+of them searched; recall@10 against exact search is measured by ``qa bench``).
+A view is immutable: :meth:`VectorIndex.updated` returns a changed copy.
+
 Besides the vectors, the index keeps the sum of the vectors and the sum of
 their outer products, so the mean and spread of any query's similarity over
 the whole collection are known exactly in O(dim^2) (used to put dense and
@@ -8,22 +14,70 @@ BM25 scores on one scale). Thread-safe: one lock around every FAISS call.
 
 from __future__ import annotations
 
+import math
+import os
 import threading
 from pathlib import Path
 
 import numpy as np
 
+IVF_FROM = 100_000  # vectors; below this, search is exact
+KIND_ENV = "QA_VECTOR_INDEX"
+NPROBE_ENV = "QA_NPROBE"
+KINDS = ("auto", "flat", "ivf")
+
+
+def kind_for(n: int) -> str:
+    """The index type for ``n`` vectors: ``$QA_VECTOR_INDEX`` if set, else by size."""
+    wanted = os.environ.get(KIND_ENV, "auto").strip().lower() or "auto"
+    if wanted not in KINDS:
+        raise ValueError(f"{KIND_ENV}={wanted!r} is unknown; use one of {', '.join(KINDS)}")
+    if wanted != "auto":
+        return wanted
+    return "ivf" if n >= IVF_FROM else "flat"
+
+
+def nlist_for(n: int) -> int:
+    """Inverted lists for an IVF index of ``n`` vectors (about 2 sqrt(n))."""
+    return max(1, min(int(2 * math.sqrt(max(n, 1))), max(1, n // 39)))
+
+
+def nprobe(nlist: int) -> int:
+    """Lists searched per query (``$QA_NPROBE`` overrides): a 1/16 of them, at least 16."""
+    env = os.environ.get(NPROBE_ENV, "").strip()
+    if env:
+        if not env.isdigit() or int(env) < 1:
+            raise ValueError(f"{NPROBE_ENV}={env!r} must be a positive integer")
+        return min(int(env), nlist)
+    return min(nlist, max(16, nlist // 16))
+
+
+def _new_index(dim: int, kind: str, train: np.ndarray | None) -> object:
+    import faiss
+
+    if kind == "flat":
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    n = 0 if train is None else len(train)
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist_for(n), faiss.METRIC_INNER_PRODUCT)
+    if n:
+        # k-means on at most 64 points per list, 10 rounds: ~25 s for 1M vectors on 2 cores
+        rng = np.random.default_rng(0)
+        cap = 64 * index.nlist
+        sample = train if n <= cap else train[np.sort(rng.choice(n, cap, replace=False))]
+        index.cp.niter = 10
+        index.train(np.ascontiguousarray(sample, dtype=np.float32))
+    index.set_direct_map_type(faiss.DirectMap.Hashtable)  # reconstruct and remove by id
+    return index
+
 
 class VectorIndex:
-    """An exact inner-product FAISS index keyed by int64 chunk ids."""
+    """An inner-product FAISS index keyed by int64 chunk ids (exact or IVF)."""
 
     def __init__(
         self, dim: int, index: object | None = None, stats: tuple[np.ndarray, np.ndarray] | None = None
     ) -> None:
-        import faiss
-
         self.dim = dim
-        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        self._index = index if index is not None else _new_index(dim, "flat", None)
         self._lock = threading.RLock()
         self._sum = np.zeros(dim, dtype=np.float64)
         self._outer = np.zeros((dim, dim), dtype=np.float64)
@@ -32,8 +86,47 @@ class VectorIndex:
         elif len(self):
             self._accumulate(self._all_vectors(), +1)
 
+    @classmethod
+    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray) -> VectorIndex:
+        """An index of the type :func:`kind_for` picks for this many vectors (IVF is trained on them)."""
+        vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dim)
+        kind = kind_for(len(vecs)) if len(vecs) else "flat"
+        out = cls(dim, _new_index(dim, kind, vecs if kind == "ivf" else None))
+        out.add(ids, vecs)
+        return out
+
     def __len__(self) -> int:
         return int(self._index.ntotal)  # type: ignore[attr-defined]
+
+    @property
+    def kind(self) -> str:
+        """``flat`` (exact) or ``ivf``."""
+        return "ivf" if hasattr(self._index, "nlist") else "flat"
+
+    @property
+    def trained_for(self) -> int:
+        """For IVF, the collection size its lists were made for (0 for flat)."""
+        return 0 if self.kind == "flat" else int(self._index.nlist) ** 2 // 4  # type: ignore[attr-defined]
+
+    def suits(self, n: int) -> bool:
+        """Whether this index's type still fits a collection of ``n`` vectors; when
+        not, the caller rebuilds (flat <-> IVF, or IVF lists made for a far smaller size)."""
+        kind = kind_for(n)
+        if kind != self.kind:
+            return False
+        return kind == "flat" or n <= 4 * max(self.trained_for, IVF_FROM)
+
+    def updated(self, add_ids: np.ndarray, vectors: np.ndarray, remove_ids: np.ndarray) -> VectorIndex:
+        """A copy with ``remove_ids`` removed and ``add_ids`` added; this one is unchanged."""
+        import faiss
+
+        with self._lock:
+            out = VectorIndex(
+                self.dim, faiss.clone_index(self._index), (self._sum.copy(), self._outer.copy())
+            )
+        out.remove(np.asarray(remove_ids, dtype=np.int64))
+        out.add(np.asarray(add_ids, dtype=np.int64), vectors)
+        return out
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if len(ids):
@@ -50,18 +143,25 @@ class VectorIndex:
                 present = [i for i in np.asarray(ids, dtype=np.int64).tolist() if self._has(i)]
                 if not present:
                     return
-                self._accumulate(self.vectors(np.asarray(present, dtype=np.int64)), -1)
-                sel = faiss.IDSelectorBatch(np.asarray(present, dtype=np.int64))
-                self._index.remove_ids(sel)  # type: ignore[attr-defined]
+                gone = np.asarray(present, dtype=np.int64)
+                self._accumulate(self.vectors(gone), -1)
+                batch = faiss.IDSelectorBatch if self.kind == "flat" else faiss.IDSelectorArray
+                self._index.remove_ids(batch(gone))  # type: ignore[attr-defined]
 
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` ``(chunk_ids, cosine scores)`` for one query vector."""
+        import faiss
+
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         with self._lock:
             k = min(k, len(self))
             if k <= 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            scores, ids = self._index.search(q, k)  # type: ignore[attr-defined]
+            if self.kind == "ivf":
+                params = faiss.SearchParametersIVF(nprobe=nprobe(self._index.nlist))  # type: ignore[attr-defined]
+                scores, ids = self._index.search(q, k, params=params)  # type: ignore[attr-defined]
+            else:
+                scores, ids = self._index.search(q, k)  # type: ignore[attr-defined]
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
@@ -114,6 +214,8 @@ class VectorIndex:
         return True
 
     def _all_vectors(self) -> np.ndarray:
+        if self.kind != "flat":
+            raise ValueError("the moments of an IVF index cannot be recomputed from it; rebuild")
         inner = self._index.index  # type: ignore[attr-defined]
         return inner.reconstruct_n(0, inner.ntotal)
 

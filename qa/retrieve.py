@@ -180,6 +180,7 @@ def _z_fuse(
         rows = store.lexical.rows(cands)
         b = np.where(rows >= 0, lex_all[np.maximum(rows, 0)], 0.0).astype(np.float64)
         lexical.update({c: float(v) for c, v in zip(cands.tolist(), b.tolist(), strict=True) if v > 0})
-        z = 0.5 * z + 0.5 * (b - float(lex_all.mean())) / max(float(lex_all.std()), 1e-6)
+        b_mean, b_std = store.lexical.score_stats(lex_all)
+        z = 0.5 * z + 0.5 * (b - b_mean) / max(b_std, 1e-6)
     order = np.lexsort((cands, -z))
     return [(int(cands[i]), float(z[i])) for i in order]

@@ -147,7 +147,7 @@ def check(index: Path, reference: dict[str, list[tuple[int, int, int, str]]]) ->
             ids = np.asarray(
                 [r[0] for r in conn.execute("SELECT id FROM chunks ORDER BY id")], dtype=np.int64
             )
-        assert np.array_equal(np.sort(a.store.lexical.ids), ids)
+        assert np.array_equal(a.store.lexical.live_ids(), ids)
         assert len(a.store.vectors) == len(ids) and len(a.store.vectors.vectors(ids)) == len(ids)
         if stored:
             aid = sorted(stored)[len(stored) // 2]

@@ -272,7 +272,7 @@ def test_a_failed_save_of_derived_files_keeps_the_previous_ones(index, tmp_path,
 
     before = json.loads((index / "derived.json").read_text())
 
-    def fail(self: object, directory: Path) -> None:
+    def fail(self: object, directory: Path, link_from: object = ()) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(LexicalIndex, "save", fail)

@@ -77,7 +77,8 @@ def test_hybrid_ranks_by_equal_weight_z_scores(tmp_path, make_assistant):
     ids = store.lexical.ids
     dense = store.vectors.vectors(ids) @ qv
     d_mean, d_std = store.vectors.score_stats(qv)
-    expected = 0.5 * (dense - d_mean) / d_std + 0.5 * (lex - lex.mean()) / lex.std()
+    b_mean, b_std = store.lexical.score_stats(lex)
+    expected = 0.5 * (dense - d_mean) / d_std + 0.5 * (lex - b_mean) / b_std
     got = {p.chunk_id: p.score for p in a.search(q, k=4)}
     for cid, z in zip(ids.tolist(), expected.tolist(), strict=True):
         if cid in got:

@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -152,3 +153,60 @@ def test_duplicate_text_under_another_name_is_skipped(tmp_path, corpus):
         )
         report = a.add(tmp_path / "more")
     assert report.added == () and len(report.duplicates) == 1
+
+
+def _search_results(a, queries):
+    return {q: [(p.chunk_id, round(p.score, 4)) for p in a.search(q, k=3)] for q in queries}
+
+
+def test_an_add_indexes_only_the_new_chunks_and_matches_a_full_rebuild(tmp_path, corpus, monkeypatch):
+    from index import derived
+
+    a = Assistant.open(tmp_path / "i", model="hash:64")
+    a.add(corpus)
+    write(
+        tmp_path / "more", "bridge.txt", "Bridge reopens", "The old bridge reopened to traffic after repairs."
+    )
+
+    def no_full_build(*args, **kwargs):
+        raise AssertionError("a full rebuild was not needed")
+
+    with monkeypatch.context() as m:
+        m.setattr(derived, "build", no_full_build)
+        a.add(tmp_path / "more")
+        a.remove(next(x["id"] for x in a.articles() if x["title"] == "Ferry line opens"))
+    queries = ["steel tariffs", "bridge traffic", "ferry islands", "robotics contest"]
+    got = _search_results(a, queries)
+    assert (
+        a.store.lexical.segments >= 1 and len(a.store.lexical) == len(a.store.vectors) == a.stats()["chunks"]
+    )
+    a.close()
+    a = Assistant.open(tmp_path / "i")
+    assert _search_results(a, queries) == got  # the saved view loads as it was
+    a.close()
+    for path in (tmp_path / "i").glob("derived*"):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    with Assistant.open(tmp_path / "i") as b:  # rebuilt from all the records: the same
+        assert _search_results(b, queries) == got
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf"])
+def test_the_vector_index_type_can_be_forced_and_finds_the_same(tmp_path, corpus, monkeypatch, kind):
+    monkeypatch.setenv("QA_VECTOR_INDEX", kind)
+    monkeypatch.setenv("QA_NPROBE", "1000")  # every list: IVF is then exact too
+    a = Assistant.open(tmp_path / "i", model="hash:64")
+    a.add(corpus)
+    assert a.store.vectors.kind == kind
+    hits = [p.title for p in a.search("ferry islands", k=2, mode="dense")]
+    assert hits[0] == "Ferry line opens"
+    a.remove(next(x["id"] for x in a.articles() if x["title"] == "Ferry line opens"))
+    assert "Ferry line opens" not in [p.title for p in a.search("ferry islands", k=2, mode="dense")]
+    a.close()
+    other = "flat" if kind == "ivf" else "ivf"
+    monkeypatch.setenv("QA_VECTOR_INDEX", other)
+    with Assistant.open(tmp_path / "i") as b:  # a saved index keeps its type until the next change
+        assert b.store.vectors.kind == kind
+        write(tmp_path / "more", "bridge.txt", "Bridge reopens", "The old bridge reopened after repairs.")
+        b.add(tmp_path / "more")
+        assert b.store.vectors.kind == other
+        assert [p.title for p in b.search("bridge repairs", k=1, mode="dense")] == ["Bridge reopens"]
