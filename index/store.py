@@ -419,15 +419,16 @@ class IndexStore:
         (only new chunks are read and indexed), or, when that cannot be done (no
         usable view, a vector index type change), built from all the records."""
         base = self._view
-        seen = int(base.lexical.ids[-1]) if len(base.lexical.ids) else 0
-        with self._lock:
-            gen, live, ids, blobs, texts, articles = records.delta(self._conn, seen)
-        known = base.lexical.live_ids()
-        removed = np.setdiff1d(known, np.asarray(live, dtype=np.int64), assume_unique=True)
-        if len(base.vectors) == len(known) and len(known) - len(removed) + len(ids) == len(live):
-            view = derived.update(base, gen, ids, blobs, texts, removed.tolist())
-            if view is not None:
-                return view, articles, len(live)
+        if len(base.vectors) == len(base.lexical) and base.vectors.suits(self._state()[2]):
+            seen = int(base.lexical.ids[-1]) if len(base.lexical.ids) else 0
+            with self._lock:
+                gen, live, ids, blobs, texts, articles = records.delta(self._conn, seen)
+            known = base.lexical.live_ids()
+            removed = np.setdiff1d(known, np.asarray(live, dtype=np.int64), assume_unique=True)
+            if len(known) - len(removed) + len(ids) == len(live):
+                view = derived.update(base, gen, ids, blobs, texts, removed.tolist())
+                if view is not None:
+                    return view, articles, len(live)
         gen, ids, blobs, texts, articles = self._snapshot()
         return derived.build(gen, self.settings.dim, ids, blobs, texts), articles, len(ids)
 

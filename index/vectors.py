@@ -157,11 +157,16 @@ class VectorIndex:
             k = min(k, len(self))
             if k <= 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            params = None
             if self.kind == "ivf":
                 params = faiss.SearchParametersIVF(nprobe=nprobe(self._index.nlist))  # type: ignore[attr-defined]
+            # One query: OpenMP's thread start-up costs more than it saves (ms against us).
+            threads = faiss.omp_get_max_threads()
+            faiss.omp_set_num_threads(1)
+            try:
                 scores, ids = self._index.search(q, k, params=params)  # type: ignore[attr-defined]
-            else:
-                scores, ids = self._index.search(q, k)  # type: ignore[attr-defined]
+            finally:
+                faiss.omp_set_num_threads(threads)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
