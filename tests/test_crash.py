@@ -134,6 +134,8 @@ def ingest_cmd(corpus: Path, index: Path, files: int = N_FILES) -> list[str]:
 
 def check(index: Path, reference: dict[str, list[tuple[int, int, int, str]]]) -> int:
     """Open afresh and check everything; returns how many articles are stored."""
+    if not (index / "manifest.json").exists():  # killed before it made the index: nothing to check
+        return 0
     with Assistant.open(index) as a:
         stored = chunks_by_article(index)
         articles = a.articles()
@@ -199,8 +201,10 @@ def test_sigkill_from_outside_at_moments_picked_while_it_runs(corpus, reference,
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 120
-        if fraction == 0.0:
-            time.sleep(0.6)
+        if fraction == 0.0:  # the index exists, no batch is committed yet
+            while proc.poll() is None and not (index / "records.sqlite").exists():
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
         else:
             while proc.poll() is None and stored_articles(index) < fraction * total:
                 assert time.monotonic() < deadline

@@ -254,9 +254,11 @@ def launch(
 
 
 def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
-    """Open the index, load the model once up front, and serve the app until stopped.
-    ``auth`` (else ``$QA_AUTH``) as ``USER:PASS`` turns on a login."""
+    """Open the index, serve the app, then load the model (so the page is up
+    seconds sooner; a question asked meanwhile waits for the model), and serve
+    until stopped. ``auth`` (else ``$QA_AUTH``) as ``USER:PASS`` turns on a login."""
     login = parse_auth(auth if auth is not None else os.environ.get(AUTH_ENV))
     assistant = Assistant.open(index_dir)
+    app = launch(build_app(assistant), host, port, login, block=False)
     assistant.embedder.encode(["warm up"])  # load the model now, not on the first question
-    launch(build_app(assistant), host, port, login, block=True)
+    app.block_thread()
