@@ -37,6 +37,12 @@ EXAMPLES = {
     "--format beir --out /tmp/s",
     "serve": "examples:\n  qa serve --demo                 # build the demo index if needed, open the chat\n"
     "  qa serve --index /tmp/i --port 8080 --auth alice:secret",
+    "bench": "examples:\n"
+    "  qa bench --quick                        # SQuAD ingest + its real index (minutes)\n"
+    "  qa bench --quick --sizes 20000          # ... plus a synthetic index of 20,000 chunks\n"
+    "  qa bench --out /tmp/b                   # everything: SciFact too, 10k (real), 100k, 1M\n"
+    "  qa bench --skip-ingest --sizes 100k,1M  # query side only; cached indexes are reused\n"
+    "  python -m eval.bench --help             # the same command",
 }
 
 
@@ -154,6 +160,44 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("QA_AUTH"),
         help="require this login (default: $QA_AUTH; none)",
     )
+
+    p = sub.add_parser(
+        "bench",
+        help="Benchmark ingest, query latency, recall, memory and cold start.",
+        description="Benchmark ingest (real corpora vs the raw model), query latency and recall@10 "
+        "(real and synthetic indexes, each served in a fresh process), memory, index size and cold "
+        "start. Prints a table, then one JSON line.",
+        epilog=EXAMPLES["bench"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--sizes",
+        metavar="N,N",
+        help="index sizes in chunks, e.g. 10000,100k,1M (default: 10000,100000,1000000; with --quick: "
+        "only the real index); a size within 2x of the real index's count is the real index",
+    )
+    p.add_argument("--queries", type=int, default=200, metavar="N", help="questions per index (default 200)")
+    p.add_argument(
+        "--work", default=".qa/bench", metavar="DIR", help="indexes and caches (default: .qa/bench)"
+    )
+    p.add_argument("--out", metavar="DIR", help="also write DIR/bench.json")
+    p.add_argument("--quick", action="store_true", help="SQuAD only (no SciFact); SQuAD questions")
+    p.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16"),
+        help="model precision (default: $QA_PRECISION or auto: bf16 where the CPU has it)",
+    )
+    p.add_argument("--model", metavar="PATH", help="model folder or hash:DIM (default: packaged MiniLM)")
+    p.add_argument("--skip-ingest", action="store_true", help="reuse the real index in --work; no ingest")
+    p.add_argument("--rebuild", action="store_true", help="build synthetic indexes again, ignoring the cache")
+    p.add_argument("--data", metavar="DIR", help="the shared data (default: ../shared/data beside the repo)")
+    p.add_argument(
+        "--precision-chunks",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="chunks encoded in fp32 and the selected precision for the speed-up (default 1000)",
+    )
     return parser
 
 
@@ -198,6 +242,10 @@ def _run(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "eval":
         return _eval(args)
+    if args.command == "bench":
+        from eval.bench import run_from_args
+
+        return run_from_args(args)
     if args.command == "ingest":
         from index.chunking import ChunkSettings
         from index.readers import printable

@@ -1,0 +1,111 @@
+"""Recall@k of a vector index against exact search (numpy matmul over every
+stored vector, in batches), and of a forced IVF copy of an index's vectors."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RECALL_K = 10
+_BATCH = 50_000  # stored vectors per step of the exact search
+
+
+def stored_batches(db: Path, dim: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(chunk ids, vectors)`` of every stored chunk, :data:`_BATCH` at a time."""
+    conn = sqlite3.connect(db)
+    try:
+        cur = conn.execute("SELECT id, vector FROM chunks ORDER BY id")
+        while rows := cur.fetchmany(_BATCH):
+            ids = np.asarray([r[0] for r in rows], dtype=np.int64)
+            yield ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
+    finally:
+        conn.close()
+
+
+def exact_top_k(
+    batches: Iterator[tuple[np.ndarray, np.ndarray]] | Sequence[tuple[np.ndarray, np.ndarray]],
+    queries: np.ndarray,
+    k: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact inner-product top ``k`` ``(ids, scores)`` per query (rows best first),
+    by numpy matmul over the vectors in batches."""
+    nq = len(queries)
+    best_ids = np.zeros((nq, 0), dtype=np.int64)
+    best = np.zeros((nq, 0), dtype=np.float32)
+    for ids, vecs in batches:
+        scores = queries @ vecs.T
+        keep = min(k, scores.shape[1])
+        top = np.argpartition(-scores, keep - 1, axis=1)[:, :keep]
+        best = np.concatenate([best, np.take_along_axis(scores, top, axis=1)], axis=1)
+        best_ids = np.concatenate([best_ids, ids[top]], axis=1)
+        keep = min(k, best.shape[1])
+        top = np.argpartition(-best, keep - 1, axis=1)[:, :keep]
+        best, best_ids = np.take_along_axis(best, top, axis=1), np.take_along_axis(best_ids, top, axis=1)
+    order = np.argsort(-best, axis=1, kind="stable")
+    return np.take_along_axis(best_ids, order, axis=1), np.take_along_axis(best, order, axis=1)
+
+
+def recall_at_k(
+    found: Sequence[tuple[np.ndarray, np.ndarray]],
+    exact: tuple[np.ndarray, np.ndarray],
+    k: int,
+    tol: float = 1e-5,
+) -> float:
+    """Mean share of the exact top ``k`` that the index returned. A returned chunk
+    not in the exact list still counts when its score ties the exact k-th score
+    (within ``tol``): equal scores may be ordered either way."""
+    exact_ids, exact_scores = exact
+    if not len(exact_ids) or exact_ids.shape[1] == 0:
+        return 1.0
+    hits = []
+    for (ids, scores), want, want_scores in zip(found, exact_ids, exact_scores, strict=True):
+        kk = min(k, len(want))
+        ids, scores = ids[:kk], scores[:kk]
+        inside = np.isin(ids, want[:kk])
+        ties = (~inside) & (scores >= want_scores[kk - 1] - tol)
+        hits.append(min(kk, int(inside.sum() + ties.sum())) / kk)
+    return round(float(np.mean(hits)), 4)
+
+
+@contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+def forced_ivf_recall(db: Path, queries: np.ndarray) -> dict[str, Any]:
+    """Recall@10 of an IVF index (``$QA_VECTOR_INDEX=ivf``, default lists and probes)
+    built with ``VectorIndex.build`` from a copy of the stored vectors."""
+    from index.vectors import VectorIndex, nlist_for, nprobe
+
+    parts = list(stored_batches(db, queries.shape[1]))
+    ids = np.concatenate([p[0] for p in parts])
+    vecs = np.concatenate([p[1] for p in parts])
+    with _env("QA_VECTOR_INDEX", "ivf"):
+        started = time.perf_counter()
+        index = VectorIndex.build(queries.shape[1], ids, vecs)
+        seconds = time.perf_counter() - started
+        found = [index.search(v, RECALL_K) for v in queries]
+    lists = nlist_for(len(ids))
+    return {
+        "chunks": len(ids),
+        "vector_index": index.kind,
+        "nlist": lists,
+        "nprobe": nprobe(lists),
+        "build_seconds": round(seconds, 3),
+        "recall_at_10": recall_at_k(found, exact_top_k(parts, queries, RECALL_K), RECALL_K),
+    }
