@@ -285,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--index", required=True, type=Path, metavar="DIR")
     p.add_argument("--questions", required=True, type=Path, metavar="FILE", help="a JSON list of questions")
     p.add_argument("--model", metavar="PATH")
-    p.add_argument("--precision", choices=("auto", "fp32", "bf16"))
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16", "int8"))
     p.add_argument("--ivf-recall", action="store_true", help="also recall@10 of a forced IVF copy")
     args = p.parse_args(argv)
     questions = json.loads(args.questions.read_text(encoding="utf-8"))

@@ -1,4 +1,5 @@
-"""Embedding models. The only module that imports sentence-transformers.
+"""Embedding models. The only module that imports sentence-transformers
+(:mod:`index.onnxmodel` runs the same models through ONNX Runtime for ``int8``).
 
 Every embedder returns L2-normalised float32 rows, reports its dimension and
 its maximum input length in its own tokens, and can count tokens the way it
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 HASH_PREFIX = "hash:"
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
 PRECISION_ENV = "QA_PRECISION"
 
 
@@ -62,31 +63,57 @@ def cpu_has_bf16() -> bool:
     return bool(flags)
 
 
-def resolve_precision(precision: str | None = None) -> str:
-    """``fp32`` or ``bf16`` for a requested precision (``None`` reads ``$QA_PRECISION``,
-    default ``auto``: bf16 where the CPU supports it natively, else fp32)."""
+def resolve_precision(precision: str | None = None, model_path: str | None = None) -> str:
+    """``fp32``, ``bf16`` or ``int8`` for a requested precision (``None`` reads
+    ``$QA_PRECISION``, default ``auto``): bf16 where the CPU has it natively (PyTorch),
+    else int8 (ONNX Runtime, :mod:`index.onnxmodel`) when ``model_path`` can run so,
+    else fp32 (PyTorch)."""
     import os
 
     wanted = (precision or os.environ.get(PRECISION_ENV) or "auto").strip().lower()
     if wanted not in PRECISIONS:
         raise ModelError(f"precision {wanted!r} is unknown; use one of {', '.join(PRECISIONS)}")
-    if wanted == "auto":
-        return "bf16" if cpu_has_bf16() else "fp32"
-    return wanted
+    if wanted != "auto":
+        return wanted
+    if cpu_has_bf16():
+        return "bf16"
+    if model_path is not None:
+        from index.onnxmodel import supports
+
+        why = supports(model_path)
+        if why is None:
+            return "int8"
+        log.info("precision auto: fp32, because int8 cannot run this model: %s", why)
+    return "fp32"
 
 
 def load_embedder(model: str | None = None, precision: str | None = None) -> Embedder:
     """``None`` -> the packaged default; ``hash:DIM`` -> :class:`HashingEmbedder`;
     anything else must be a sentence-transformers model directory. ``precision``:
     see :func:`resolve_precision`."""
-    if model is None:
-        return SentenceTransformerEmbedder(default_model_path(), name=DEFAULT_MODEL_NAME, precision=precision)
-    if model.startswith(HASH_PREFIX):
+    if model is not None and model.startswith(HASH_PREFIX):
         dim = model[len(HASH_PREFIX) :] or "256"
         if not dim.isdigit() or int(dim) < 8:
             raise ModelError(f"model {model!r}: write hash:DIM with DIM an integer >= 8")
         return HashingEmbedder(int(dim))
-    return SentenceTransformerEmbedder(model, precision=precision)
+    path = default_model_path() if model is None else model
+    name = DEFAULT_MODEL_NAME if model is None else None
+    _check_folder(path)
+    chosen = resolve_precision(precision, path)
+    if chosen == "int8":
+        from index.onnxmodel import OnnxInt8Embedder
+
+        return OnnxInt8Embedder(path, name or model_name_for(path))
+    return SentenceTransformerEmbedder(path, name=name, precision=chosen)
+
+
+def _check_folder(path: str) -> None:
+    p = Path(path)
+    if not (p / "config.json").is_file() and not (p / "modules.json").is_file():
+        raise ModelError(
+            f"model path {path!r} is not a sentence-transformers model directory "
+            "(no config.json or modules.json); give a local model folder, not a hub name"
+        )
 
 
 def model_name_for(path: str) -> str:
@@ -105,11 +132,7 @@ class SentenceTransformerEmbedder:
         self, path: str, name: str | None = None, batch_size: int = 32, precision: str | None = None
     ) -> None:
         p = Path(path)
-        if not (p / "config.json").is_file() and not (p / "modules.json").is_file():
-            raise ModelError(
-                f"model path {path!r} is not a sentence-transformers model directory "
-                "(no config.json or modules.json); give a local model folder, not a hub name"
-            )
+        _check_folder(path)
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -123,6 +146,8 @@ class SentenceTransformerEmbedder:
         self.max_tokens = int(self._model.max_seq_length) - 2
         self.batch_size = batch_size
         self.precision = resolve_precision(precision)
+        if self.precision == "int8":
+            raise ModelError("precision int8 runs through ONNX Runtime: use load_embedder(path, 'int8')")
         if self.precision == "bf16":
             import torch
 

@@ -184,8 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="SQuAD only (no SciFact); SQuAD questions")
     p.add_argument(
         "--precision",
-        choices=("auto", "fp32", "bf16"),
-        help="model precision (default: $QA_PRECISION or auto: bf16 where the CPU has it)",
+        choices=("auto", "fp32", "bf16", "int8"),
+        help="model precision (default: $QA_PRECISION or auto: bf16 where the CPU has it, else int8)",
     )
     p.add_argument("--model", metavar="PATH", help="model folder or hash:DIM (default: packaged MiniLM)")
     p.add_argument("--skip-ingest", action="store_true", help="reuse the real index in --work; no ingest")

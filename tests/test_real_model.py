@@ -3,6 +3,7 @@
 import pytest
 
 from index.chunking import Chunker, ChunkSettings
+from index.embed import load_embedder
 from index.errors import IndexMismatchError
 from index.ingest import chunk_article
 from index.readers import iter_articles
@@ -61,26 +62,34 @@ def test_other_model_cannot_open_the_index(seed_assistant):
         Assistant.open(seed_assistant.store.directory, model="hash:384")
 
 
-def _no_truncation(minilm, articles, settings):
+@pytest.fixture(scope="module")
+def pytorch_model():
+    """The model as sentence-transformers loads it: its tokenizer and limit are the judge."""
+    return load_embedder(None, "fp32")._model
+
+
+def _no_truncation(minilm, articles, settings, judge):
+    """Chunk as ingest does with the default embedder (whatever its precision); check every
+    chunk with the model's own tokenizer, special tokens included."""
     chunker = Chunker(settings, minilm.count_tokens, minilm.max_tokens)
     checked = 0
     for art in articles:
         for a, b, indexed in chunk_article(art, chunker, minilm.count_tokens):
-            ids = minilm._model.tokenizer(indexed, add_special_tokens=True, truncation=False)["input_ids"]
-            assert len(ids) <= minilm._model.max_seq_length, (art.title, a, b, len(ids))
+            ids = judge.tokenizer(indexed, add_special_tokens=True, truncation=False)["input_ids"]
+            assert len(ids) <= judge.max_seq_length, (art.title, a, b, len(ids))
             checked += 1
     return checked
 
 
-def test_no_chunk_is_truncated_by_the_model_on_real_articles(minilm):
+def test_no_chunk_is_truncated_by_the_model_on_real_articles(minilm, pytorch_model):
     articles = [x for x in iter_articles([shared(SQUAD) / "articles", shared(SEED)]) if hasattr(x, "title")]
-    assert _no_truncation(minilm, articles, ChunkSettings(size=240, overlap=40)) > 500
+    assert _no_truncation(minilm, articles, ChunkSettings(size=240, overlap=40), pytorch_model) > 500
 
 
-def test_no_chunk_is_truncated_on_text_that_tokenizes_badly(minilm):
+def test_no_chunk_is_truncated_on_text_that_tokenizes_badly(minilm, pytorch_model):
     """Digits, accents and symbols cost MiniLM far more word pieces than cl100k tokens."""
     from index.article import Article
 
     nasty = " ".join(f"Ångström-{i}x{i * 7919}ß ∂∆ 3.14159{i}… ‰" for i in range(400)) + "."
     art = Article(id="n", title="Über-title ∑ 2025/26", text=nasty)
-    assert _no_truncation(minilm, [art], ChunkSettings(size=250, overlap=0)) > 5
+    assert _no_truncation(minilm, [art], ChunkSettings(size=250, overlap=0), pytorch_model) > 5
