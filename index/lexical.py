@@ -218,15 +218,22 @@ class LexicalIndex:
         return scores
 
     def score_stats(self, scores: np.ndarray) -> tuple[float, float]:
-        """Mean and standard deviation of ``scores`` (per row) over the live rows."""
+        """Mean and standard deviation of ``scores`` (per row, from :meth:`score_all`)
+        over the live rows: removed rows score 0 there, so sums over all rows are sums
+        over live ones (two float32 pairwise sums; no mask, no float64 copy)."""
         if not self._n:
             return 0.0, 0.0
-        live = scores if self._dead is None else scores[~self._dead]
-        return float(live.mean(dtype=np.float64)), float(live.std(dtype=np.float64))
+        if len(self._dead_rows) and scores[self._dead_rows].any():
+            scores = scores.copy()
+            scores[self._dead_rows] = 0.0
+        total = float(scores.sum())
+        squares = float(np.square(scores).sum())
+        mean = total / self._n
+        return mean, math.sqrt(max(squares / self._n - mean * mean, 0.0))
 
     def top(self, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` live ``(chunk_ids, scores)`` with a positive score, best first, ties by lower id."""
-        if len(self._dead_rows):
+        if len(self._dead_rows) and scores[self._dead_rows].any():  # (score_all zeroes them)
             scores = scores.copy()
             scores[self._dead_rows] = 0
         cand = np.flatnonzero(scores > 0)

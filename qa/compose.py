@@ -57,21 +57,22 @@ class _Candidate:
 
 def coverage(query_terms: dict[str, float], sentence_terms: set[str]) -> float:
     """Share of the query's idf mass present in the sentence (prefix matches of
-    five letters or more count 0.8: 'competition' ~ 'compete')."""
+    five letters or more count 0.8: 'tariff' ~ 'tariffs', 'negotiat' ~ 'negotiated')."""
     total = sum(query_terms.values())
     if total <= 0:
         return 0.0
     got = 0.0
+    prefixes: set[str] | None = None  # every prefix of 5+ letters of the sentence's terms
     for term, weight in query_terms.items():
         if term in sentence_terms:
             got += weight
-        elif len(term) >= 5 and any(_shares_prefix(term, s) for s in sentence_terms):
-            got += 0.8 * weight
+        elif len(term) >= 5:
+            if prefixes is None:
+                prefixes = {s[:k] for s in sentence_terms for k in range(5, len(s) + 1)}
+            # a sentence term starts with this term, or this term starts with one of 5+ letters
+            if term in prefixes or any(term[:k] in sentence_terms for k in range(5, len(term))):
+                got += 0.8 * weight
     return got / total
-
-
-def _shares_prefix(a: str, b: str) -> bool:
-    return len(b) >= 5 and (a.startswith(b) or b.startswith(a))
 
 
 def compose(

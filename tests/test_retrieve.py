@@ -84,3 +84,26 @@ def test_hybrid_ranks_by_equal_weight_z_scores(tmp_path, make_assistant):
         if cid in got:
             assert got[cid] == pytest.approx(z, rel=1e-5)
     assert [p.chunk_id for p in a.search(q, k=len(got))] == sorted(got, key=lambda c: -got[c])
+
+
+def test_flat_search_follows_adds_and_removes():
+    rng = np.random.default_rng(3)
+    vecs = rng.normal(size=(300, 16)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    index = VectorIndex(16)
+    index.add(np.arange(200), vecs[:200])
+    q = vecs[250]
+    index.search(q, 5)
+    index.add(np.arange(200, 300), vecs[200:])
+    index.remove(np.arange(0, 300, 3))
+    live = np.setdiff1d(np.arange(300), np.arange(0, 300, 3))
+    got_ids, got_scores = index.search(q, 10)
+    exact = vecs[live] @ q
+    order = np.argsort(-exact, kind="stable")[:10]
+    assert got_ids.tolist() == live[order].tolist() and got_ids[0] == 250
+    np.testing.assert_allclose(got_scores, exact[order], rtol=1e-5)
+    _, faiss_ids = index._index.search(q.reshape(1, -1), 10)
+    assert faiss_ids[0].tolist() == got_ids.tolist()
+    same = VectorIndex(2)
+    same.add(np.array([7, 3, 5]), np.array([[1, 0], [1, 0], [0, 1]], dtype=np.float32))
+    assert same.search(np.array([1, 0], dtype=np.float32), 3)[0].tolist() == [3, 7, 5]  # ties: smaller id
