@@ -289,3 +289,36 @@ def synthetic_index(
     seconds = build_synthetic(directory, size, pool, settings, seed=seed, progress=progress)
     marker.write_text(json.dumps(key | {"build_seconds": round(seconds, 2)}), encoding="utf-8")
     return directory, {"cached": False, "build_seconds": round(seconds, 2)}
+
+
+def measure_update(
+    directory: Path, pool: BasePool, settings: IndexSettings, *, chunks: int = 1000, rounds: int = 3
+) -> dict[str, Any]:
+    """What one ``add`` and one ``remove`` of ``chunks`` chunks cost on the index in
+    ``directory`` (embedding aside): the SQLite commit, then bringing FAISS and BM25 in
+    step (new chunks tokenized and added as a segment, removed ones tombstoned, the new
+    view saved). Each round removes what it added, so the index ends as it began;
+    medians of ``rounds`` rounds, seconds."""
+    maker = SyntheticArticles(pool, settings.model_name, seed=1)
+    timings: dict[str, list[float]] = {"commit_s": [], "derive_s": [], "remove_s": []}
+    store = IndexStore.open(directory)
+    try:
+        for r in range(rounds):
+            batch = [
+                maker.article(90_000_000 + r * 100_000 + i, min(CHUNKS_PER_ARTICLE, chunks - done))
+                for i, done in enumerate(range(0, chunks, CHUNKS_PER_ARTICLE))
+            ]
+            started = time.perf_counter()
+            store.apply(batch, derive=False)
+            timings["commit_s"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            store.derive()
+            timings["derive_s"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            store.apply(removals=[art.id for art, _ in batch])
+            timings["remove_s"].append(time.perf_counter() - started)
+        segments = store.lexical.segments
+    finally:
+        store.close()
+    out: dict[str, Any] = {k: round(float(np.median(v)), 3) for k, v in timings.items()}
+    return out | {"chunks": chunks, "rounds": rounds, "bm25_segments": segments}

@@ -135,14 +135,18 @@ def test_bench_end_to_end_on_tiny_sizes(tmp_path):
     assert real["chunks"] == ing["chunks"] and real["queries"] == 20
     _check_query_row(synthetic, "synthetic")
     assert synthetic["chunks"] == 300 and synthetic["requested"] == 300 and synthetic["cached"] is False
+    update = synthetic["update"]  # 300 chunks added and removed, 3 times
+    assert update["chunks"] == 300 and update["rounds"] == 3 and update["bm25_segments"] >= 1
+    assert all(update[k] > 0 for k in ("commit_s", "derive_s", "remove_s"))
+    assert "update" not in real  # the real index is left as ingest made it
     ivf = result["ivf_real"]
     assert ivf["vector_index"] == "ivf" and ivf["chunks"] == real["chunks"] and 0 < ivf["recall_at_10"] <= 1
     table = format_report(result)
-    assert "synthetic" in table and "real" in table and "recall@10" in table
+    assert "synthetic" in table and "real" in table and "recall@10" in table and "FAISS + BM25" in table
 
     again = run(replace(config, skip_ingest=True))
     assert again["ingest"] == [] and again["query"][1]["cached"] is True
-    assert again["query"][1]["chunks"] == 300
+    assert again["query"][1]["chunks"] == 300  # what the update added, it removed
 
 
 def test_cli_bench_help():
