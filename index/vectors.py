@@ -43,13 +43,15 @@ def nlist_for(n: int) -> int:
 
 
 def nprobe(nlist: int) -> int:
-    """Lists searched per query (``$QA_NPROBE`` overrides): a 1/16 of them, at least 16."""
+    """Lists searched per query (``$QA_NPROBE`` overrides): a 1/16 of them, at least 32.
+    (On the real SciFact vectors in 226 lists, recall@10 against exact search is 0.913 at 16
+    lists, 0.962 at 32, 0.980 at 48; synthetic 100k: 0.968 at 39 of 632; 1M: 0.9995 at 125.)"""
     env = os.environ.get(NPROBE_ENV, "").strip()
     if env:
         if not env.isdigit() or int(env) < 1:
             raise ValueError(f"{NPROBE_ENV}={env!r} must be a positive integer")
         return min(int(env), nlist)
-    return min(nlist, max(16, nlist // 16))
+    return min(nlist, max(32, nlist // 16))
 
 
 def _new_index(dim: int, kind: str, train: np.ndarray | None) -> object:
