@@ -103,7 +103,13 @@ def load_embedder(model: str | None = None, precision: str | None = None) -> Emb
     if chosen == "int8":
         from index.onnxmodel import OnnxInt8Embedder
 
-        return OnnxInt8Embedder(path, name or model_name_for(path))
+        try:
+            return OnnxInt8Embedder(path, name or model_name_for(path))
+        except ModelError as exc:
+            if resolve_precision(precision, None) == "int8":  # asked for by name: say so
+                raise
+            log.warning("precision auto: int8 failed (%s); running the model in fp32", exc)
+            chosen = "fp32"
     return SentenceTransformerEmbedder(path, name=name, precision=chosen)
 
 

@@ -107,8 +107,14 @@ def exported(folder: str | Path) -> Path:
         raise ModelError(f"precision int8 cannot run this model: {why}; use QA_PRECISION=fp32")
     target = cache_dir() / f"{p.resolve().name}-{_key(p)}" / "model-int8.onnx"
     if not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _export(p, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _export(p, target)
+        except OSError as exc:
+            raise ModelError(
+                f"could not write the int8 export to {target.parent} ({exc}); set {CACHE_ENV} to a "
+                "writable folder, or QA_PRECISION=fp32"
+            ) from exc
     return target
 
 

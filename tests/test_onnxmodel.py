@@ -142,3 +142,19 @@ def test_an_index_built_in_fp32_answers_the_same_when_queried_in_int8(tmp_path, 
     with Assistant.open(tmp_path / "i", embedder=int8) as a:
         got = [p.chunk_id for p in a.search("What did Carney say about competition?", k=3, mode="dense")]
     assert got[0] == want[0] and set(got) == set(want)
+
+
+@pytest.mark.slow
+def test_an_unwritable_cache_falls_back_to_fp32_under_auto_and_fails_clearly_when_asked(
+    tmp_path, monkeypatch, caplog
+):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(onnxmodel.CACHE_ENV, str(blocker / "cache"))
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
+    monkeypatch.delenv(embed.PRECISION_ENV, raising=False)
+    with pytest.raises(ModelError, match="set QA_CACHE_DIR to a writable folder"):
+        load_embedder(None, "int8")
+    with caplog.at_level("WARNING", logger="index.embed"):
+        fallback = load_embedder(None)
+    assert fallback.precision == "fp32" and "int8 failed" in caplog.text
