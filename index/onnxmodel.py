@@ -115,6 +115,8 @@ def exported(folder: str | Path) -> Path:
                 f"could not write the int8 export to {target.parent} ({exc}); set {CACHE_ENV} to a "
                 "writable folder, or QA_PRECISION=fp32"
             ) from exc
+        except Exception as exc:  # the exporter or quantizer could not handle this model
+            raise ModelError(f"could not export {p} to ONNX int8 ({exc}); use QA_PRECISION=fp32") from exc
     return target
 
 
