@@ -23,15 +23,16 @@ from typing import Any
 
 import numpy as np
 
+from eval import metrics
 from eval.benchrecall import RECALL_K, exact_top_k, forced_ivf_recall, recall_at_k, stored_batches
 from index.errors import QAError
 from index.records import DB
+from index.vectors import nprobe
 
 
 def percentiles(ms: Sequence[float]) -> dict[str, float]:
-    """p50 and p95 of a list of milliseconds, rounded."""
-    a = np.asarray(ms, dtype=np.float64)
-    return {"p50": round(float(np.percentile(a, 50)), 3), "p95": round(float(np.percentile(a, 95)), 3)}
+    """p50 and p95 of a list of milliseconds, rounded (the evaluation's own percentile)."""
+    return {"p50": round(metrics.percentile(ms, 50), 3), "p95": round(metrics.percentile(ms, 95), 3)}
 
 
 def stored_texts(index_dir: Path) -> list[str]:
@@ -218,14 +219,15 @@ def measure_serving(
     process_peak = max(load_peak, peak_rss)
     q = np.asarray(qvecs, dtype=np.float32)
     found = [store.vectors.search(v, RECALL_K) for v in q]
-    n, vector_kind = len(store.vectors), store.vectors.kind
+    n, vector_kind, nlist = len(store.vectors), store.vectors.kind, store.vectors.nlist
     assistant.close()
     exact = exact_top_k(stored_batches(index_dir / DB, q.shape[1]), q, RECALL_K)
     result = {
         "chunks": n,
         "dim": int(q.shape[1]),
         "vector_index": vector_kind,
-        **_ivf_settings(n, vector_kind),
+        "nlist": nlist,  # what the served index really has (its lists may predate the last adds)
+        "nprobe": None if nlist is None else nprobe(nlist),
         "precision": getattr(embedder, "precision", "n/a"),
         "queries": len(questions),
         "ask_ms": percentiles(ask_ms),
@@ -251,15 +253,6 @@ def measure_serving(
     if ivf_recall:
         result["ivf_forced"] = forced_ivf_recall(index_dir / DB, q)
     return result
-
-
-def _ivf_settings(n: int, kind: str) -> dict[str, int | None]:
-    from index.vectors import nlist_for, nprobe
-
-    if kind != "ivf":
-        return {"nlist": None, "nprobe": None}
-    lists = nlist_for(n)
-    return {"nlist": lists, "nprobe": nprobe(lists)}
 
 
 def _sizes(index_dir: Path, n: int, dim: int) -> dict[str, int]:

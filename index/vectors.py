@@ -106,9 +106,14 @@ class VectorIndex:
         return "ivf" if hasattr(self._index, "nlist") else "flat"
 
     @property
+    def nlist(self) -> int | None:
+        """For IVF, its number of inverted lists (None for flat)."""
+        return int(self._index.nlist) if self.kind == "ivf" else None  # type: ignore[attr-defined]
+
+    @property
     def trained_for(self) -> int:
         """For IVF, the collection size its lists were made for (0 for flat)."""
-        return 0 if self.kind == "flat" else int(self._index.nlist) ** 2 // 4  # type: ignore[attr-defined]
+        return 0 if self.nlist is None else self.nlist**2 // 4
 
     def suits(self, n: int) -> bool:
         """Whether this index's type still fits a collection of ``n`` vectors; when
