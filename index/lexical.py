@@ -217,15 +217,20 @@ class LexicalIndex:
         scores[self._dead_rows] = 0.0
         return scores
 
+    def _dead_zeroed(self, scores: np.ndarray) -> np.ndarray:
+        """``scores`` with removed rows at 0: as given when they are (score_all's are), else a copy."""
+        if len(self._dead_rows) and scores[self._dead_rows].any():
+            scores = scores.copy()
+            scores[self._dead_rows] = 0.0
+        return scores
+
     def score_stats(self, scores: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of ``scores`` (per row, from :meth:`score_all`)
         over the live rows: removed rows score 0 there, so sums over all rows are sums
         over live ones (two float32 pairwise sums; no mask, no float64 copy)."""
         if not self._n:
             return 0.0, 0.0
-        if len(self._dead_rows) and scores[self._dead_rows].any():
-            scores = scores.copy()
-            scores[self._dead_rows] = 0.0
+        scores = self._dead_zeroed(scores)
         total = float(scores.sum())
         squares = float(np.square(scores).sum())
         mean = total / self._n
@@ -233,9 +238,7 @@ class LexicalIndex:
 
     def top(self, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` live ``(chunk_ids, scores)`` with a positive score, best first, ties by lower id."""
-        if len(self._dead_rows) and scores[self._dead_rows].any():  # (score_all zeroes them)
-            scores = scores.copy()
-            scores[self._dead_rows] = 0
+        scores = self._dead_zeroed(scores)
         cand = np.flatnonzero(scores > 0)
         vals = scores[cand]
         if 0 < k < len(cand):
