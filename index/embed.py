@@ -139,6 +139,9 @@ class SentenceTransformerEmbedder:
     ) -> None:
         p = Path(path)
         _check_folder(path)
+        self.precision = resolve_precision(precision)
+        if self.precision == "int8":
+            raise ModelError("precision int8 runs through ONNX Runtime: use load_embedder(path, 'int8')")
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -151,9 +154,6 @@ class SentenceTransformerEmbedder:
         # Room for the special tokens ([CLS], [SEP]) the tokenizer adds.
         self.max_tokens = int(self._model.max_seq_length) - 2
         self.batch_size = batch_size
-        self.precision = resolve_precision(precision)
-        if self.precision == "int8":
-            raise ModelError("precision int8 runs through ONNX Runtime: use load_embedder(path, 'int8')")
         if self.precision == "bf16":
             import torch
 
