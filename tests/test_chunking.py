@@ -1,4 +1,5 @@
 import itertools
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -97,3 +98,38 @@ def test_spans_cover_the_text_and_map_back_exactly(text, size, overlap):
             covered[i] = True
     # Every non-whitespace character belongs to some chunk.
     assert all(covered[i] for i, ch in enumerate(text) if not ch.isspace())
+
+
+def _paragraphs(sizes: list[int]) -> str:
+    return "\n\n".join(
+        " ".join(f"Paragraph {p} sentence {i} covers trade talks." for i in range(n))
+        for p, n in enumerate(sizes)
+    )
+
+
+def test_a_paragraph_that_fits_is_never_cut_and_short_ones_are_packed_together():
+    text = _paragraphs([3, 1, 1, 6, 2, 5, 1])
+    chunker = Chunker(ChunkSettings(size=80, overlap=20))
+    spans = chunker.split(text)
+    paras = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    for a, b in paras:
+        assert chunker.count(text[a:b]) <= 80  # every paragraph fits, so each lies inside one chunk
+        assert any(x <= a and b <= y for x, y in spans), text[a:b]
+    assert len(spans) < len(paras)  # the one-sentence paragraphs share chunks
+    for (_a1, b1), (a2, _b2) in itertools.pairwise(spans):
+        assert a2 >= b1  # chunks ending at a paragraph break do not overlap the next
+
+
+def test_a_long_paragraph_is_cut_with_overlap_inside_it_only():
+    text = _paragraphs([2, 30, 2])
+    chunker = Chunker(ChunkSettings(size=80, overlap=20))
+    spans = chunker.split(text)
+    long_start = text.index("Paragraph 1 ")
+    long_end = text.index("Paragraph 2 ") - 2
+    inside = [(a, b) for a, b in spans if long_start <= a and b <= long_end]
+    assert len(inside) >= 3
+    for (a1, b1), (a2, _b2) in itertools.pairwise(inside):
+        assert a1 < a2 < b1  # overlap between pieces of the same paragraph
+    assert spans[0] == (0, long_start - 2)  # the short first paragraph stands alone
+    for a, b in spans:
+        assert chunker.count(text[a:b]) <= 80
