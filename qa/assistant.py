@@ -138,7 +138,7 @@ class Assistant:
         until: str | None = None,
         source: str | None = None,
     ) -> list[Passage]:
-        """Top ``k`` passages for ``query`` (``mode``: hybrid, dense or bm25).
+        """Top ``k`` passages for ``query`` (``mode``: one of ``qa.retrieve.MODES``).
 
         ``k=None`` means 5, or every chunk of a smaller index; an explicit ``k``
         larger than the index is an error. ``since``/``until`` (ISO dates,

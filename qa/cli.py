@@ -97,9 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-k", type=int, default=None, metavar="N", help="passages to retrieve (default 5)")
         p.add_argument(
             "--mode",
-            choices=("hybrid", "dense", "bm25", "rrf"),
+            choices=("hybrid", "fusion", "dense", "bm25", "rrf"),
             default="hybrid",
-            help="retrieval mode (default: hybrid)",
+            help="retrieval mode (default: hybrid; fusion = hybrid without re-scoring by best sentence)",
         )
         p.add_argument("--json", action="store_true", help="print the contract JSON")
         p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")

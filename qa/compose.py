@@ -9,9 +9,11 @@ followed by its citation number.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from index.lexical import tokenize
 from index.text import is_prose, sentence_spans
@@ -55,24 +57,58 @@ class _Candidate:
     sentence: str
 
 
-def coverage(query_terms: dict[str, float], sentence_terms: set[str]) -> float:
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a passage: its span in the passage text, its BM25 terms
+    and every prefix of five letters or more of those terms."""
+
+    start: int
+    end: int
+    terms: frozenset[str]
+    prefixes: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str, start: int, end: int) -> Sentence:
+        terms = frozenset(tokenize(text[start:end]))
+        return cls(start, end, terms, _prefixes(terms))
+
+
+def _prefixes(terms: Iterable[str]) -> frozenset[str]:
+    return frozenset(t[:k] for t in terms for k in range(5, len(t) + 1))
+
+
+@lru_cache(maxsize=4096)
+def sentences(text: str) -> tuple[Sentence, ...]:
+    """The sentences of a passage, analysed once (cached by text: the same
+    passages come back for many questions, in retrieval and in composing)."""
+    return tuple(Sentence.of(text, a, b) for a, b in sentence_spans(text))
+
+
+def coverage(
+    query_terms: dict[str, float], sentence_terms: AbstractSet[str], prefixes: AbstractSet[str] | None = None
+) -> float:
     """Share of the query's idf mass present in the sentence (prefix matches of
-    five letters or more count 0.8: 'tariff' ~ 'tariffs', 'negotiat' ~ 'negotiated')."""
+    five letters or more count 0.8: 'tariff' ~ 'tariffs', 'negotiat' ~ 'negotiated').
+    ``prefixes`` are those of the sentence's terms when already known."""
     total = sum(query_terms.values())
     if total <= 0:
         return 0.0
     got = 0.0
-    prefixes: set[str] | None = None  # every prefix of 5+ letters of the sentence's terms
     for term, weight in query_terms.items():
         if term in sentence_terms:
             got += weight
         elif len(term) >= 5:
             if prefixes is None:
-                prefixes = {s[:k] for s in sentence_terms for k in range(5, len(s) + 1)}
+                prefixes = _prefixes(sentence_terms)
             # a sentence term starts with this term, or this term starts with one of 5+ letters
             if term in prefixes or any(term[:k] in sentence_terms for k in range(5, len(term))):
                 got += 0.8 * weight
     return got / total
+
+
+def best_coverage(query_terms: dict[str, float], text: str) -> float:
+    """The highest :func:`coverage` of the question by one sentence of ``text``."""
+    return max((coverage(query_terms, s.terms, s.prefixes) for s in sentences(text)), default=0.0)
 
 
 def compose(
@@ -192,15 +228,15 @@ def _candidates(
     out: list[_Candidate] = []
     names = say.speaker_names if say else []
     for rank, p in enumerate(passages):
-        spans = sentence_spans(p.text)
-        texts = [p.text[a:b] for a, b in spans]
-        for i, ((a, b), sent) in enumerate(zip(spans, texts, strict=True)):
+        analysed = sentences(p.text)
+        texts = [p.text[x.start : x.end] for x in analysed]
+        for i, (x, sent) in enumerate(zip(analysed, texts, strict=True)):
+            a, b, stoks = x.start, x.end, x.terms
             key = (p.article_id, p.start + a)
             if key in seen or not is_prose(sent):
                 continue
             seen.add(key)
-            stoks = set(tokenize(sent))
-            cov = coverage(terms, stoks)
+            cov = coverage(terms, stoks, x.prefixes)
             prank = 0.35 / (1.0 + 0.5 * rank)
             if say is None:
                 score = prank + 0.65 * cov
@@ -210,7 +246,7 @@ def _candidates(
                 prev = texts[i - 1] if i > 0 else _last_sentence(text_before, p)
                 score = prank + 0.3 * cov
                 if attributed(sent, prev, names):
-                    here = coverage(topic_terms, stoks) if topic_terms else 1.0
+                    here = coverage(topic_terms, stoks, x.prefixes) if topic_terms else 1.0
                     before = coverage(topic_terms, set(tokenize(prev))) if topic_terms else 1.0
                     score += 0.3 + 0.4 * max(here, 0.75 * before)
                 elif not names_speaker(sent, names):

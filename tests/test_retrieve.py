@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
 
+from index.lexical import tokenize
 from index.vectors import VectorIndex
-from qa.retrieve import rrf
+from qa.compose import best_coverage
+from qa.retrieve import SENTENCE_WEIGHT, rrf
 
 
 def test_rrf_sums_reciprocal_ranks():
@@ -56,7 +58,7 @@ def test_score_stats_are_the_exact_moments_after_adds_removes_and_reload(tmp_pat
     assert VectorIndex.load(tmp_path / "v.faiss", 16).score_stats(q) == pytest.approx((mean, std))
 
 
-def test_hybrid_ranks_by_equal_weight_z_scores(tmp_path, make_assistant):
+def test_fusion_ranks_by_equal_weight_z_scores(tmp_path, make_assistant):
     d = tmp_path / "z-articles"
     d.mkdir()
     for i, body in enumerate(
@@ -79,11 +81,35 @@ def test_hybrid_ranks_by_equal_weight_z_scores(tmp_path, make_assistant):
     d_mean, d_std = store.vectors.score_stats(qv)
     b_mean, b_std = store.lexical.score_stats(lex)
     expected = 0.5 * (dense - d_mean) / d_std + 0.5 * (lex - b_mean) / b_std
-    got = {p.chunk_id: p.score for p in a.search(q, k=4)}
+    got = {p.chunk_id: p.score for p in a.search(q, k=4, mode="fusion")}
     for cid, z in zip(ids.tolist(), expected.tolist(), strict=True):
         if cid in got:
             assert got[cid] == pytest.approx(z, rel=1e-5)
-    assert [p.chunk_id for p in a.search(q, k=len(got))] == sorted(got, key=lambda c: -got[c])
+    assert [p.chunk_id for p in a.search(q, k=len(got), mode="fusion")] == sorted(got, key=lambda c: -got[c])
+
+
+def test_hybrid_adds_the_best_sentence_coverage_to_the_fused_score(tmp_path, make_assistant):
+    d = tmp_path / "s-articles"
+    d.mkdir()
+    bodies = {
+        "spread": "The harbour ferry was late. Its timetable changed in winter. A new one starts.",
+        "together": "The harbour ferry timetable changed for winter. Crews were told. Fares rose.",
+        "other": "Robots won the regional contest. The judges praised the design. A trophy was given.",
+    }
+    for name, body in bodies.items():
+        (d / f"{name}.txt").write_text(f"{name}\n\n{body}")
+    a = make_assistant("s-index")
+    a.add(d)
+    q = "When did the harbour ferry timetable change?"
+    fused = {p.chunk_id: p for p in a.search(q, k=3, mode="fusion")}
+    hybrid = a.search(q, k=3)
+    terms = {t: a.store.lexical.idf(t) for t in tokenize(q)}
+    for p in hybrid:
+        expected = fused[p.chunk_id].score + SENTENCE_WEIGHT * best_coverage(terms, p.text)
+        assert p.score == pytest.approx(expected, rel=1e-6)
+    assert [p.score for p in hybrid] == sorted((p.score for p in hybrid), reverse=True)
+    assert hybrid[0].title == "together"  # all four terms in one sentence beats them spread over two
+    assert best_coverage(terms, bodies["together"]) == 1.0 > best_coverage(terms, bodies["spread"])
 
 
 def test_flat_search_follows_adds_and_removes():

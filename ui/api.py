@@ -43,7 +43,7 @@ def make_api(
             question: the question, e.g. "What did Trump say about USMCA?"
             history: earlier questions of the conversation, oldest first (for follow-ups)
             k: passages to retrieve (default 5)
-            mode: retrieval mode: hybrid, dense or bm25
+            mode: retrieval mode: hybrid (default), fusion, dense, bm25 or rrf
             since: only articles dated on or after this day (YYYY-MM-DD); empty for no limit
             until: only articles dated on or before this day (YYYY-MM-DD); empty for no limit
             source: only articles whose source or title contains this text; empty for all
@@ -78,7 +78,7 @@ def make_api(
         Args:
             query: what to look for, e.g. "steel tariffs"
             k: passages to return (default 5)
-            mode: retrieval mode: hybrid, dense or bm25
+            mode: retrieval mode: hybrid (default), fusion, dense, bm25 or rrf
             since: only articles dated on or after this day (YYYY-MM-DD); empty for no limit
             until: only articles dated on or before this day (YYYY-MM-DD); empty for no limit
             source: only articles whose source or title contains this text; empty for all
