@@ -29,7 +29,7 @@ from qa.types import Passage
 
 MODES = ("hybrid", "fusion", "dense", "bm25", "rrf")
 RRF_K = 60
-SENTENCE_DEPTH = 10  # fused candidates re-scored by their best sentence
+SENTENCE_DEPTH = 5  # fused candidates re-scored by their best sentence (the ones answers come from)
 SENTENCE_WEIGHT = 2.0  # added to the fused z-score per unit of best-sentence coverage
 
 
