@@ -12,12 +12,12 @@ from index.readers import iter_articles
 
 # Floors a little under what the current pipeline measures (README, Evaluation):
 # a drop below any of them is a regression worth a look.
-THRESHOLDS = {
-    "hit@1": 0.85,
+THRESHOLDS = {  # two answerable questions (0.04) under the README's hybrid figures
+    "hit@1": 0.90,
     "hit@5": 0.95,
-    "mrr@10": 0.90,
-    "answer_contains": 0.72,
-    "citation_precision": 0.85,
+    "mrr@10": 0.92,
+    "answer_contains": 0.76,
+    "citation_precision": 0.88,
 }
 MAX_WRONG_ABSTAIN = 0.05
 
