@@ -1,10 +1,11 @@
 """From passages to a short, cited, extractive answer.
 
 Every sentence of the top passages is scored by how much of the question it
-covers (BM25 idf-weighted, stems and shared prefixes), by the rank of its
-passage, and, for 'what did X say about Y' questions, by whether it quotes X on
-Y. The best few sentences, within a word budget, become the answer; each is
-followed by its citation number.
+covers (BM25 idf-weighted, stems and shared prefixes), a little by what it
+covers together with the sentence before it, by the rank of its passage, and,
+for 'what did X say about Y' questions, by whether it quotes X on Y. The best
+few sentences, within a word budget, become the answer; each is followed by its
+citation number.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from qa.quotes import SayQuestion, attributed, names_speaker
 from qa.types import Citation, Passage
 
 ANSWER_TYPE_BONUS = 0.08  # a sentence holding the kind of answer asked for (date, number, name)
+# Per unit of question coverage that a sentence gains with the sentence before it in
+# its passage: an answer often leans on the one before ("He graduated in 1873.").
+CONTEXT_WEIGHT = 0.3
 NO_ANSWER = "I could not find an answer to that in the indexed articles."
 
 # min_relevance per embedding model, from `python -m eval.calibrate` on the SQuAD
@@ -242,6 +246,10 @@ def _candidates(
                 score = prank + 0.65 * cov
                 if expects is not None and holds(sent, *expects):
                     score += ANSWER_TYPE_BONUS
+                if i > 0:
+                    before = analysed[i - 1]
+                    with_before = coverage(terms, stoks | before.terms, x.prefixes | before.prefixes)
+                    score += CONTEXT_WEIGHT * (with_before - cov)
             else:
                 prev = texts[i - 1] if i > 0 else _last_sentence(text_before, p)
                 score = prank + 0.3 * cov

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.compose import coverage
+from qa.compose import CONTEXT_WEIGHT, candidates_for, coverage
+from qa.types import Passage
 
 WORDS = st.text(alphabet="abcdeft", min_size=1, max_size=9)
 
@@ -37,3 +39,23 @@ def test_coverage_examples():
     assert coverage(q, {"carney", "compete"}) == 1.0 / 4.0  # 'compete' is no prefix of 'competition'
     assert coverage(q, {"carney", "competitions", "tariff"}) == (0.8 * 2 + 1 + 0.8) / 4
     assert coverage(q, set()) == 0.0 and coverage({}, {"a"}) == 0.0
+
+
+def _passage(text: str) -> Passage:
+    return Passage(article_id="a", title="Notes", text=text, start=0, end=len(text), score=1.0)
+
+
+def test_a_sentence_leaning_on_the_one_before_gains_what_they_cover_together():
+    q = "Where did Tesla study engineering?"
+    answer = "He studied engineering in Graz."
+
+    def score(text: str) -> float:
+        cands = candidates_for(q, [_passage(text)], lambda _t: 1.0)
+        return next(c.score for c in cands if c.sentence == answer)
+
+    leaning = score(f"Tesla left home at nineteen. {answer}")
+    alone = score(f"Edison left home at nineteen. {answer}")
+    # 'studi engin' alone covers 2 of 3 terms; with 'tesla' before it, all 3
+    assert leaning - alone == pytest.approx(CONTEXT_WEIGHT * (1.0 - 2.0 / 3.0))
+    first = candidates_for(q, [_passage(f"{answer} Tesla left home at nineteen.")], lambda _t: 1.0)
+    assert next(c.score for c in first if c.sentence == answer) == pytest.approx(alone)  # nothing before it
