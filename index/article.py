@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,12 @@ def make_article_id(title: str, key: str, explicit: object = None) -> str:
         return str(explicit)
     digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
     return f"{slugify(title)}-{digest}"
+
+
+def article_day(value: str | None) -> date | None:
+    """The calendar day of an article date (its ``YYYY-MM-DD`` start), or None
+    when the article is undated or the date is not ISO."""
+    try:
+        return date.fromisoformat((value or "")[:10])
+    except ValueError:
+        return None

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
+from index.article import article_day
 from index.lexical import tokenize
 from index.text import is_prose, sentence_spans
 from qa.answertype import answer_type, holds
@@ -273,7 +273,5 @@ def _last_sentence(text_before: Callable[[str, int], str] | None, p: Passage) ->
 
 def _day(value: str | None) -> int:
     """Days since year 1 for an ISO date, 0 when undated or unparseable."""
-    try:
-        return date.fromisoformat((value or "")[:10]).toordinal()
-    except ValueError:
-        return 0
+    day = article_day(value)
+    return day.toordinal() if day else 0

@@ -21,6 +21,7 @@ from datetime import date
 
 import numpy as np
 
+from index.article import article_day
 from index.errors import InputError
 from index.lexical import tokenize
 from index.store import ChunkRecord, IndexStore
@@ -60,19 +61,12 @@ class Filters:
 
     def allows(self, rec: ChunkRecord) -> bool:
         if self.since or self.until:
-            day = (rec.date or "")[:10]
-            if not _is_iso(day) or (self.since and day < self.since) or (self.until and day > self.until):
+            day = article_day(rec.date)
+            iso = day.isoformat() if day else ""
+            if not iso or (self.since and iso < self.since) or (self.until and iso > self.until):
                 return False
         needle = (self.source or "").strip().lower()
         return not needle or needle in (rec.source or "").lower() or needle in rec.title.lower()
-
-
-def _is_iso(day: str) -> bool:
-    try:
-        date.fromisoformat(day)
-    except ValueError:
-        return False
-    return True
 
 
 def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
