@@ -26,6 +26,7 @@ ANSWER_TYPE_BONUS = 0.08  # a sentence holding the kind of answer asked for (dat
 # Per unit of question coverage that a sentence gains with the sentence before it in
 # its passage: an answer often leans on the one before ("He graduated in 1873.").
 CONTEXT_WEIGHT = 0.3
+REPEAT_OVERLAP = 0.8  # an answer sentence sharing this much of another's terms is left out
 NO_ANSWER = "I could not find an answer to that in the indexed articles."
 
 # min_relevance per embedding model, from `python -m eval.calibrate` on the SQuAD
@@ -59,6 +60,13 @@ class _Candidate:
     start: int
     end: int
     sentence: str
+    terms: frozenset[str] = frozenset()
+
+    def repeats(self, other: _Candidate) -> bool:
+        """Whether this sentence says what ``other`` says: REPEAT_OVERLAP of the
+        shorter one's terms are in both (the same fact from another report)."""
+        shorter = min(len(self.terms), len(other.terms))
+        return shorter > 0 and len(self.terms & other.terms) >= REPEAT_OVERLAP * shorter
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,7 @@ def compose(
         n = len(cand.sentence.split())
         if len(chosen) >= cfg.max_sentences or cand.score < cfg.min_relative * best.score:
             break
-        if chosen and words + n > cfg.max_words:
+        if chosen and (words + n > cfg.max_words or any(cand.repeats(c) for c in chosen)):
             continue
         chosen.append(cand)
         words += n
@@ -259,7 +267,7 @@ def _candidates(
                     score += 0.3 + 0.4 * max(here, 0.75 * before)
                 elif not names_speaker(sent, names):
                     score -= 0.15
-            out.append(_Candidate(score, cov, rank, p, p.start + a, p.start + b, sent))
+            out.append(_Candidate(score, cov, rank, p, p.start + a, p.start + b, sent, stoks))
     return out
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.compose import CONTEXT_WEIGHT, candidates_for, coverage
+from qa.compose import CONTEXT_WEIGHT, candidates_for, compose, coverage
 from qa.types import Passage
 
 WORDS = st.text(alphabet="abcdeft", min_size=1, max_size=9)
@@ -59,3 +59,23 @@ def test_a_sentence_leaning_on_the_one_before_gains_what_they_cover_together():
     assert leaning - alone == pytest.approx(CONTEXT_WEIGHT * (1.0 - 2.0 / 3.0))
     first = candidates_for(q, [_passage(f"{answer} Tesla left home at nineteen.")], lambda _t: 1.0)
     assert next(c.score for c in first if c.sentence == answer) == pytest.approx(alone)  # nothing before it
+
+
+def test_the_same_fact_from_two_reports_is_stated_once():
+    same = "The ferry fare rises to four dollars on Monday, the transit authority said."
+    reports = [
+        Passage(article_id="a", title="Daily", text=f"{same} Riders were angry.", start=0, end=90, score=2.0),
+        Passage(
+            article_id="b",
+            title="Weekly",
+            text=f"{same[:-1]} on Friday. {same}",
+            start=0,
+            end=200,
+            score=1.0,
+        ),
+    ]
+    picked, reason = compose("How much will the ferry fare be on Monday?", reports, lambda _t: 1.0)
+    assert reason is None
+    sentences = [s for s, _ in picked]
+    assert sentences.count(same) == 1
+    assert not any(s.startswith("The ferry fare rises") and s != same for s in sentences)
