@@ -26,7 +26,6 @@ ANSWER_TYPE_BONUS = 0.08  # a sentence holding the kind of answer asked for (dat
 # Per unit of question coverage that a sentence gains with the sentence before it in
 # its passage: an answer often leans on the one before ("He graduated in 1873.").
 CONTEXT_WEIGHT = 0.3
-REPEAT_OVERLAP = 0.8  # an answer sentence sharing this much of another's terms is left out
 NO_ANSWER = "I could not find an answer to that in the indexed articles."
 
 # min_relevance per embedding model, from `python -m eval.calibrate` on the SQuAD
@@ -63,10 +62,10 @@ class _Candidate:
     terms: frozenset[str] = frozenset()
 
     def repeats(self, other: _Candidate) -> bool:
-        """Whether this sentence says what ``other`` says: REPEAT_OVERLAP of the
-        shorter one's terms are in both (the same fact from another report)."""
-        shorter = min(len(self.terms), len(other.terms))
-        return shorter > 0 and len(self.terms & other.terms) >= REPEAT_OVERLAP * shorter
+        """Whether this sentence says exactly what ``other`` says, in the same
+        terms (a wire story carried by two outlets). Sentences that differ in any
+        term, such as a figure, are both kept: reports that disagree must show."""
+        return bool(self.terms) and self.terms == other.terms
 
 
 @dataclass(frozen=True)
