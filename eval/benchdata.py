@@ -31,8 +31,8 @@ from index.embed import Embedder
 from index.errors import InputError
 from index.ingest import chunk_hash
 from index.manifest import IndexSettings, read_manifest
-from index.records import DB
-from index.store import IndexStore, NewChunk
+from index.records import DB, NewChunk
+from index.store import IndexStore
 from index.vectors import kind_for
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

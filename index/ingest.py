@@ -21,7 +21,8 @@ from index.chunking import Chunker
 from index.embed import Embedder
 from index.lexical import tokenize
 from index.readers import Problem, find_files, read_file
-from index.store import IndexStore, NewChunk
+from index.records import NewChunk
+from index.store import IndexStore
 
 log = logging.getLogger(__name__)
 

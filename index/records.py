@@ -1,18 +1,66 @@
-"""The SQLite side of an index: schema, connection settings, and the few
-statements that must read a consistent snapshot or survive a lost manifest."""
+"""The SQLite side of an index: schema, connection settings, the stored chunk
+types, and every statement that reads or writes the records (callers hold the
+store's lock; ``commit`` is one transaction)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from index.article import Article
 from index.errors import IndexMismatchError
 from index.manifest import FORMAT_VERSION, MANIFEST, IndexSettings, write_manifest
 
 log = logging.getLogger(__name__)
+
+_CHUNK_COLS = "c.id, c.article_id, c.start, c.end, c.text, a.title, a.date, a.source, a.url"
+_ARTICLE_FIELDS = (
+    "id",
+    "title",
+    "text",
+    "date",
+    "source",
+    "url",
+    "author",
+    "origin",
+    "content_hash",
+    "text_hash",
+)
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    """A chunk ready to store: its span, the text that was embedded, and the vector."""
+
+    start: int
+    end: int
+    text: str
+    indexed: str
+    hash: str
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk with the metadata of its article."""
+
+    id: int
+    article_id: str
+    start: int
+    end: int
+    text: str
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+
 
 DB = "records.sqlite"
 
@@ -135,3 +183,103 @@ def restore_manifest(directory: Path, db: Path) -> None:
         )
     log.warning("%s was missing; restored it from the settings kept in %s", MANIFEST, db)
     write_manifest(directory, IndexSettings.from_dict(data), {})
+
+
+def article(conn: sqlite3.Connection, article_id: str) -> Article | None:
+    row = conn.execute(
+        "SELECT id, title, text, date, source, url, author, origin FROM articles WHERE id=?", (article_id,)
+    ).fetchone()
+    return Article(*row) if row else None
+
+
+def text_before(conn: sqlite3.Connection, article_id: str, start: int, chars: int) -> str:
+    row = conn.execute(
+        "SELECT substr(text, ?, ?) FROM articles WHERE id=?",
+        (max(1, start - chars + 1), min(start, chars), article_id),
+    ).fetchone()
+    return row[0] if row and row[0] else ""
+
+
+def articles(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT a.id, a.title, a.date, a.source, a.url, a.origin, count(c.id) "
+        "FROM articles a LEFT JOIN chunks c ON c.article_id = a.id "
+        "GROUP BY a.id ORDER BY a.date IS NULL, a.date DESC, a.title"
+    ).fetchall()
+    keys = ("id", "title", "date", "source", "url", "origin", "chunks")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def hashes(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for part in _batches(ids):
+        q = f"SELECT id, content_hash, text_hash FROM articles WHERE id IN ({_marks(part)})"
+        out.update({r[0]: (r[1], r[2]) for r in conn.execute(q, part)})
+    return out
+
+
+def ids_for_text(conn: sqlite3.Connection, text_hashes: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in _batches(text_hashes):
+        q = f"SELECT text_hash, id FROM articles WHERE text_hash IN ({_marks(part)})"
+        out.update(dict(conn.execute(q, part).fetchall()))
+    return out
+
+
+def stored_vectors(conn: sqlite3.Connection, chunk_hashes: list[str]) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for part in _batches(chunk_hashes):
+        q = f"SELECT hash, vector FROM chunks WHERE hash IN ({_marks(part)})"
+        for h, blob in conn.execute(q, part):
+            out[h] = np.frombuffer(blob, dtype=np.float32)
+    return out
+
+
+def chunks(conn: sqlite3.Connection, ids: list[int]) -> dict[int, ChunkRecord]:
+    out: dict[int, ChunkRecord] = {}
+    for part in _batches(ids):
+        q = (
+            f"SELECT {_CHUNK_COLS} FROM chunks c JOIN articles a ON a.id = c.article_id "
+            f"WHERE c.id IN ({_marks(part)})"
+        )
+        out.update({r[0]: ChunkRecord(*r) for r in conn.execute(q, part)})
+    return out
+
+
+def commit(
+    conn: sqlite3.Connection, upserts: Sequence[tuple[Article, Sequence[NewChunk]]], removals: Sequence[str]
+) -> None:
+    """Remove and replace articles with their chunks and bump the generation, in one transaction."""
+    with conn:
+        cur = conn.cursor()
+        for aid in list(removals) + [a.id for a, _ in upserts]:
+            cur.execute("DELETE FROM chunks WHERE article_id=?", (aid,))
+            cur.execute("DELETE FROM articles WHERE id=?", (aid,))
+        for art, new in upserts:
+            cur.execute(
+                "INSERT INTO articles (id, title, text, date, source, url, author, origin,"
+                " content_hash, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                tuple(getattr(art, f) for f in _ARTICLE_FIELDS),
+            )
+            cur.executemany(
+                "INSERT INTO chunks (article_id, ord, start, end, text, indexed, hash, vector)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (art.id, i, ch.start, ch.end, ch.text, ch.indexed, ch.hash, _blob(ch.vector))
+                    for i, ch in enumerate(new)
+                ],
+            )
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation(conn) + 1),))
+
+
+def _blob(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype=np.float32).reshape(-1).tobytes()
+
+
+def _marks(items: Sequence[Any]) -> str:
+    return ",".join("?" * len(items))
+
+
+def _batches(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -28,7 +28,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,53 +40,13 @@ from index.errors import IndexCorruptError, QAError
 from index.lexical import LexicalIndex
 from index.lock import LOCK_FILE, WriterLock
 from index.manifest import MANIFEST, IndexSettings, read_manifest, write_manifest
-from index.records import DB
+from index.records import DB, ChunkRecord, NewChunk
 from index.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
 
-_CHUNK_COLS = "c.id, c.article_id, c.start, c.end, c.text, a.title, a.date, a.source, a.url"
 # What an interrupted ``create`` can leave behind; such a folder may still be used for a new index.
 _CREATE_LEFTOVERS = frozenset({DB, f"{DB}-wal", f"{DB}-shm", f"{DB}-journal", LOCK_FILE})
-_ARTICLE_FIELDS = (
-    "id",
-    "title",
-    "text",
-    "date",
-    "source",
-    "url",
-    "author",
-    "origin",
-    "content_hash",
-    "text_hash",
-)
-
-
-@dataclass(frozen=True)
-class NewChunk:
-    """A chunk ready to store: its span, the text that was embedded, and the vector."""
-
-    start: int
-    end: int
-    text: str
-    indexed: str
-    hash: str
-    vector: np.ndarray
-
-
-@dataclass(frozen=True)
-class ChunkRecord:
-    """A stored chunk with the metadata of its article."""
-
-    id: int
-    article_id: str
-    start: int
-    end: int
-    text: str
-    title: str
-    date: str | None
-    source: str | None
-    url: str | None
 
 
 class IndexStore:
@@ -271,73 +230,36 @@ class IndexStore:
 
     def article(self, article_id: str) -> Article | None:
         with self._lock:
-            row = self._conn.execute(
-                "SELECT id, title, text, date, source, url, author, origin FROM articles WHERE id=?",
-                (article_id,),
-            ).fetchone()
-        return Article(*row) if row else None
+            return records.article(self._conn, article_id)
 
     def text_before(self, article_id: str, start: int, chars: int = 600) -> str:
         """Up to ``chars`` characters of the article just before offset ``start``."""
         with self._lock:
-            row = self._conn.execute(
-                "SELECT substr(text, ?, ?) FROM articles WHERE id=?",
-                (max(1, start - chars + 1), min(start, chars), article_id),
-            ).fetchone()
-        return row[0] if row and row[0] else ""
+            return records.text_before(self._conn, article_id, start, chars)
 
     def articles(self) -> list[dict[str, Any]]:
         """Every article's metadata and chunk count, newest date first."""
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT a.id, a.title, a.date, a.source, a.url, a.origin, count(c.id) "
-                "FROM articles a LEFT JOIN chunks c ON c.article_id = a.id "
-                "GROUP BY a.id ORDER BY a.date IS NULL, a.date DESC, a.title"
-            ).fetchall()
-        keys = ("id", "title", "date", "source", "url", "origin", "chunks")
-        return [dict(zip(keys, r, strict=True)) for r in rows]
+            return records.articles(self._conn)
 
     def hashes(self, article_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """``{id: (content_hash, text_hash)}`` for those ids that are stored."""
-        ids = list(article_ids)
-        out: dict[str, tuple[str, str]] = {}
         with self._lock:
-            for part in _batches(ids):
-                q = f"SELECT id, content_hash, text_hash FROM articles WHERE id IN ({_marks(part)})"
-                out.update({r[0]: (r[1], r[2]) for r in self._conn.execute(q, part)})
-        return out
+            return records.hashes(self._conn, list(article_ids))
 
     def ids_for_text(self, text_hashes: Iterable[str]) -> dict[str, str]:
         """``{text_hash: article id}`` for stored articles with that exact text."""
-        hs = list(text_hashes)
-        out: dict[str, str] = {}
         with self._lock:
-            for part in _batches(hs):
-                q = f"SELECT text_hash, id FROM articles WHERE text_hash IN ({_marks(part)})"
-                out.update(dict(self._conn.execute(q, part).fetchall()))
-        return out
+            return records.ids_for_text(self._conn, list(text_hashes))
 
     def stored_vectors(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """Vectors already computed for these chunk hashes (so they are not embedded again)."""
-        hs = list(set(hashes))
-        out: dict[str, np.ndarray] = {}
         with self._lock:
-            for part in _batches(hs):
-                q = f"SELECT hash, vector FROM chunks WHERE hash IN ({_marks(part)})"
-                for h, blob in self._conn.execute(q, part):
-                    out[h] = np.frombuffer(blob, dtype=np.float32)
-        return out
+            return records.stored_vectors(self._conn, list(set(hashes)))
 
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
-        out: dict[int, ChunkRecord] = {}
         with self._lock:
-            for part in _batches([int(i) for i in ids]):
-                q = (
-                    f"SELECT {_CHUNK_COLS} FROM chunks c JOIN articles a ON a.id = c.article_id "
-                    f"WHERE c.id IN ({_marks(part)})"
-                )
-                out.update({r[0]: ChunkRecord(*r) for r in self._conn.execute(q, part)})
-        return out
+            return records.chunks(self._conn, [int(i) for i in ids])
 
     def dense_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         return self.vectors.search(query, k)
@@ -378,27 +300,11 @@ class IndexStore:
             self._derive_locked()
 
     def _commit(self, upserts: Sequence[tuple[Article, Sequence[NewChunk]]], removals: Sequence[str]) -> None:
-        with self._lock, self._conn:  # one transaction
-            cur = self._conn.cursor()
-            for aid in list(removals) + [a.id for a, _ in upserts]:
-                cur.execute("DELETE FROM chunks WHERE article_id=?", (aid,))
-                cur.execute("DELETE FROM articles WHERE id=?", (aid,))
-            for art, chunks in upserts:
-                cur.execute(
-                    "INSERT INTO articles (id, title, text, date, source, url, author, origin,"
-                    " content_hash, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    tuple(getattr(art, f) for f in _ARTICLE_FIELDS),
-                )
-                cur.executemany(
-                    "INSERT INTO chunks (article_id, ord, start, end, text, indexed, hash, vector)"
-                    " VALUES (?,?,?,?,?,?,?,?)",
-                    [
-                        (art.id, i, ch.start, ch.end, ch.text, ch.indexed, ch.hash, _vector_blob(ch, self))
-                        for i, ch in enumerate(chunks)
-                    ],
-                )
-            gen = self.generation() + 1
-            cur.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(gen),))
+        for _, chunks in upserts:
+            for ch in chunks:
+                _check_dim(ch, self.settings.dim)
+        with self._lock:
+            records.commit(self._conn, upserts, removals)
 
     def _derive_locked(self) -> View:
         """Build the view of the records as they are now, make it current and save
@@ -441,17 +347,7 @@ class IndexStore:
             return records.state(self._conn)
 
 
-def _vector_blob(chunk: NewChunk, store: IndexStore) -> bytes:
-    vec = np.ascontiguousarray(chunk.vector, dtype=np.float32).reshape(-1)
-    if vec.size != store.settings.dim:
-        raise ValueError(f"a vector of dimension {vec.size} for an index of dimension {store.settings.dim}")
-    return vec.tobytes()
-
-
-def _marks(items: Sequence[Any]) -> str:
-    return ",".join("?" * len(items))
-
-
-def _batches(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+def _check_dim(chunk: NewChunk, dim: int) -> None:
+    size = np.asarray(chunk.vector).size
+    if size != dim:
+        raise ValueError(f"a vector of dimension {size} for an index of dimension {dim}")

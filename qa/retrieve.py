@@ -24,7 +24,8 @@ import numpy as np
 from index.article import article_day
 from index.errors import InputError
 from index.lexical import tokenize
-from index.store import ChunkRecord, IndexStore
+from index.records import ChunkRecord
+from index.store import IndexStore
 from qa.compose import best_coverage
 from qa.types import Passage
 

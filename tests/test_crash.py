@@ -34,6 +34,7 @@ WORDS = "council budget ferry harbour steel tariff robot library marathon orchar
 KILLER = """
 import os, signal, sys
 import index.derived as derived
+import index.records as records
 import index.store as store
 
 point, nth = sys.argv[1], int(sys.argv[2])
@@ -56,7 +57,7 @@ def trap(owner, name, before=True, when=lambda *a, **k: True):
     setattr(owner, name, wrapper)
 
 if point == "mid-transaction":  # some chunk rows of a batch inserted, not committed
-    trap(store, "_vector_blob")
+    trap(records, "_blob")
 elif point == "after-commit":  # a batch committed, FAISS/BM25 not rebuilt
     trap(store.IndexStore, "_commit", before=False)
 elif point == "derived-half-written":  # the new folder written, not fsynced or switched to
