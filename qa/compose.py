@@ -264,8 +264,10 @@ def _candidates(
                     here = coverage(topic_terms, stoks, x.prefixes) if topic_terms else 1.0
                     before = coverage(topic_terms, set(tokenize(prev))) if topic_terms else 1.0
                     score += 0.3 + 0.4 * max(here, 0.75 * before)
-                elif not names_speaker(sent, names):
-                    score -= 0.15
+                elif not names_speaker(sent, names) or (
+                    topic_terms and not coverage(topic_terms, stoks, x.prefixes)
+                ):
+                    score -= 0.15  # neither the speaker's words nor about the topic
             out.append(_Candidate(score, cov, rank, p, p.start + a, p.start + b, sent, stoks))
     return out
 

@@ -78,3 +78,13 @@ def test_the_same_sentence_from_two_reports_is_stated_once_but_differing_figures
 
     assert answer(same).count(same) == 1
     assert {same, other} <= set(answer(other))
+
+
+def test_a_say_answer_leaves_out_sentences_that_only_name_the_speaker_off_topic():
+    from qa.quotes import parse_say_question
+
+    filler = "Trump spoke warmly about his guest while reporters gathered in the Oval Office."
+    quote = '"We could renegotiate it, and that would be good," he said.'
+    q = "What did Trump say about USMCA?"
+    picked, _ = compose(q, [_passage(f"{filler} {quote}")], lambda _t: 1.0, parse_say_question(q))
+    assert [s for s, _ in picked] == [quote]  # the quote follows a sentence naming Trump
