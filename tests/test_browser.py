@@ -158,18 +158,20 @@ def test_usmca_answer_quotes_trump_and_cites_the_carney_trump_article(page, shot
 
 def test_clicking_a_citation_shows_its_highlighted_sentence(page, shots):
     ask(page, USMCA)
-    quote = page.locator("#qa-chat a.qa-cite").filter(has_text="[3]").first
+    quote = page.locator("#qa-chat a.qa-cite").filter(has_text="[1]").first  # the answer is Trump's quote
     quote.click()
-    card = page.locator("#qa-src-0-3.qa-focus")
+    card = page.locator("#qa-src-0-1.qa-focus")
     card.wait_for()
     assert CARNEY_TRUMP in card.inner_text()
     mark = card.locator("mark.qa-hl").first
     assert "could renegotiate it" in mark.inner_text()
     assert mark.is_visible()
     page.screenshot(path=str(shots / "03-citation-source.png"))
-    # A follow-up uses the conversation; the first answer's citations still open its sources.
+    # A follow-up uses the conversation and shows its own sources; the first answer's
+    # citation still opens the first answer's source.
     follow = ask(page, "And what did Carney say?")
     assert "Carney" in follow
+    page.locator("#qa-src-0-1").wait_for(state="detached")
     page.locator("#qa-chat a.qa-cite[href='#qa-src-0-1']").first.click()
     page.locator("#qa-src-0-1.qa-focus").wait_for()
     page.get_by_role("button", name="New chat").click()
