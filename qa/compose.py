@@ -262,7 +262,8 @@ def _candidates(
                 score = prank + 0.3 * cov
                 if attributed(sent, prev, names):
                     here = coverage(topic_terms, stoks, x.prefixes) if topic_terms else 1.0
-                    before = coverage(topic_terms, set(tokenize(prev))) if topic_terms else 1.0
+                    prev_terms = analysed[i - 1].terms if i > 0 else frozenset(tokenize(prev))
+                    before = coverage(topic_terms, prev_terms) if topic_terms else 1.0
                     score += 0.3 + 0.4 * max(here, 0.75 * before)
                 elif not names_speaker(sent, names) or (
                     topic_terms and not coverage(topic_terms, stoks, x.prefixes)

@@ -122,8 +122,7 @@ def retrieve(
         if missing:
             vecs = store.vectors.vectors(np.asarray(missing, dtype=np.int64))
             dense.update(zip(missing, (vecs @ query_vector).tolist(), strict=True))
-    if records is None or any(c not in records for c in top):
-        records = store.chunks(top)
+    records = _with_records(store, records, top)
     out = []
     for cid, score in fused:
         r = records.get(cid)
@@ -201,8 +200,7 @@ def _sentence_rescore(
     ``SENTENCE_WEIGHT`` x their best sentence's coverage of the query; the rest
     keep their order below them (the bonus is never negative)."""
     head = fused[:SENTENCE_DEPTH]
-    if records is None or any(c not in records for c, _ in head):
-        records = store.chunks([c for c, _ in head])
+    records = _with_records(store, records, [c for c, _ in head])
     terms = {t: store.lexical.idf(t) for t in tokenize(query)}
     scored = []
     for cid, score in head:
@@ -211,3 +209,12 @@ def _sentence_rescore(
         scored.append((cid, score + SENTENCE_WEIGHT * bonus))
     scored.sort(key=lambda cs: (-cs[1], cs[0]))
     return scored + fused[SENTENCE_DEPTH:], records
+
+
+def _with_records(
+    store: IndexStore, records: dict[int, ChunkRecord] | None, ids: Sequence[int]
+) -> dict[int, ChunkRecord]:
+    """``records`` plus those of ``ids`` not fetched yet (one read for the missing only)."""
+    have = records or {}
+    missing = [c for c in ids if c not in have]
+    return have | store.chunks(missing) if missing else have
