@@ -219,17 +219,17 @@ def _chunk_count(index_dir: Path) -> int | None:
 def _machine() -> dict[str, Any]:
     from importlib.metadata import PackageNotFoundError, version
 
-    from index.embed import cpu_has_bf16
+    from index.embed.precision import machine_key
 
     versions = {}
-    for pkg in ("torch", "sentence-transformers", "faiss-cpu", "bm25s", "numpy"):
+    for pkg in ("torch", "sentence-transformers", "onnxruntime", "faiss-cpu", "numpy"):
         try:
             versions[pkg] = version(pkg)
         except PackageNotFoundError:
             versions[pkg] = None
     return {
         "cpus": os.cpu_count(),
-        "cpu_bf16": cpu_has_bf16(),
+        "machine": machine_key(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "load_avg_start": round(os.getloadavg()[0], 2),  # 1-minute load: other work on the same cores

@@ -74,6 +74,8 @@ class _Tally:
     chunks_added: int = 0
     chunks_embedded: int = 0
     batches: int = 0  # committed since FAISS and BM25 were last rebuilt
+    chars_done: int = 0  # article text handed to batches so far
+    chars_left: int = 0  # article text read but not yet batched, plus the bytes of files not yet read
     derived_at: float = field(default_factory=time.monotonic)
     derive_cost: float = 0.0
 
@@ -139,29 +141,30 @@ def _ingest(
     chunker = make_chunker(store, embedder)
     files, problems = find_files(paths)
     tally.rejected.extend(problems)
-    seen_ids: dict[str, str] = {}
     seen_texts: dict[str, str] = {}
     batch: list[Article] = []
+    unread = sum(_size(f) for f in files)
     bar = _progress(files, progress)
     for path in bar:
         articles, probs = read_file(path)
         tally.rejected.extend(probs)
+        unread -= _size(path)
+        tally.chars_left = unread + sum(len(a.text) for a in articles)
         for art in articles:
+            tally.chars_left -= len(art.text)
             if not tokenize(f"{art.title} {art.text}"):  # BM25 cannot index an article without terms
                 tally.rejected.append(Problem(str(path), f"'{art.title[:40]}' has no words to search for"))
                 continue
-            if art.id in seen_ids:
-                tally.rejected.append(
-                    Problem(
-                        str(path),
-                        f"same id as an earlier article in this run ({seen_ids[art.id]}); kept the first",
-                    )
-                )
+            if art.id in {a.id for a in batch}:
+                # The same article again (same id: its id field or canonical URL) before the first copy
+                # is stored: store that one first, so this one is judged as a later add would be
+                # (unchanged when the same, else it replaces it), one rule within a run and across runs.
+                _store_batch(store, embedder, chunker, batch, tally, progress)
+                batch = []
+            other = seen_texts.get(art.text_hash)
+            if other is not None and other != art.id:
+                tally.duplicates.append(_entry(art) | {"duplicate_of": other})
                 continue
-            if art.text_hash in seen_texts:
-                tally.duplicates.append(_entry(art) | {"duplicate_of": seen_texts[art.text_hash]})
-                continue
-            seen_ids[art.id] = art.origin or ""
             seen_texts[art.text_hash] = art.id
             batch.append(art)
             if len(batch) >= batch_articles:  # inside the file loop: a big JSONL commits as it goes
@@ -210,6 +213,11 @@ def _store_batch(
         return
     vectors = store.stored_vectors({h for _, spans, _ in todo for *_, h in spans})
     missing = {h: text for _, spans, _ in todo for _, _, text, h in spans if h not in vectors}
+    tally.chars_done += sum(len(a.text) for a in batch)
+    plan = getattr(embedder, "plan", None)  # an auto precision may switch engines for a large ingest
+    if missing and plan is not None:
+        per_char = (tally.chunks_embedded + len(missing)) / max(tally.chars_done, 1)
+        plan(len(missing) + int(tally.chars_left * per_char))
     if missing:
         fresh = embedder.encode(list(missing.values()), progress=progress and len(missing) >= 64)
         vectors.update(zip(missing.keys(), fresh, strict=True))
@@ -222,6 +230,13 @@ def _store_batch(
     store.apply(upserts, derive=False)
     tally.chunks_embedded += len(missing)
     tally.batches += 1
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _entry(art: Article) -> dict[str, str]:

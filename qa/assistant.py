@@ -8,10 +8,10 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.chunking import ChunkSettings
-from index.embed import DEFAULT_MODEL_NAME, CrossEncoderReranker, Embedder, load_embedder
+from index.embed import DEFAULT_MODEL_NAME, Embedder, load_embedder
 from index.errors import InputError, ModelError
 from index.ingest import IngestReport, ingest
 from index.manifest import IndexSettings
@@ -21,6 +21,9 @@ from qa.quotes import parse_say_question
 from qa.retrieve import MODES, Filters, retrieve
 from qa.rewrite import rewrite
 from qa.types import Answer, Passage
+
+if TYPE_CHECKING:
+    from index.embed.pytorch import CrossEncoderReranker
 
 MAX_QUESTION_CHARS = 2000
 RERANK_DEPTH = 20  # candidates the optional cross-encoder re-scores
@@ -100,6 +103,8 @@ class Assistant:
         """The optional cross-encoder, loaded once on first use."""
         with self._load_lock:
             if self._reranker is None and self._reranker_path:
+                from index.embed.pytorch import CrossEncoderReranker
+
                 self._reranker = CrossEncoderReranker(self._reranker_path)
             return self._reranker
 
@@ -241,6 +246,10 @@ class Assistant:
             "tokenizer": s.chunk.encoding,
             "bytes_on_disk": size,
         }
+
+    def counts(self) -> dict[str, int]:
+        """``{"articles": N, "chunks": M}`` (cheap: no walk over the index folder)."""
+        return self.store.counts()
 
     def articles(self) -> list[dict[str, Any]]:
         return self.store.articles()

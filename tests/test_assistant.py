@@ -174,3 +174,27 @@ def test_newest_article_is_cited_first(dated):
     ans = dated.ask("What did the report say about steel tariffs?")
     dates = [c.date or "" for c in ans.citations]
     assert len(set(dates)) > 1 and dates == sorted(dates, reverse=True)
+
+
+PAGE = """<html><head><title>{title}</title><link rel="canonical" href="https://paper.example/ferry">
+</head><body><article><h1>{title}</h1><p>{body}</p></article></body></html>"""
+
+
+def test_one_rule_for_the_same_article_within_a_run_and_across_runs(make_assistant, tmp_path):
+    """Copies of a page with one canonical URL are one article: the same text is unchanged
+    (in one folder or uploaded later), a changed text replaces it, another id is a duplicate."""
+    body = "The ferry to Gull Island now sails twice a day, the operator said on Monday morning."
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.html").write_text(PAGE.format(title="Ferry sails twice a day", body=body))
+    (folder / "b.html").write_text(PAGE.format(title="Ferry sails twice a day", body=body))
+    a = make_assistant()
+    report = a.add(folder)
+    assert (len(report.added), len(report.unchanged), len(report.rejected)) == (1, 1, 0)
+    (folder / "c.html").write_text(
+        PAGE.format(title="Ferry sails twice a day", body=body + " Fares rise by one dollar in June.")
+    )
+    report = a.add(folder)
+    assert (len(report.unchanged), len(report.replaced), len(report.rejected)) == (2, 1, 0)  # a, b; then c
+    assert [x["chunks"] for x in a.articles()] == [1]
+    assert "one dollar" in a.search("fares", k=1)[0].text

@@ -10,8 +10,10 @@ import time
 import numpy as np
 import pytest
 
-from index import embed, onnxmodel
-from index.embed import default_model_path, load_embedder, resolve_precision
+from index import embed
+from index.embed import default_model_path, load_embedder, requested_precision
+from index.embed import onnxint8 as onnxmodel
+from index.embed.precision import measure
 from index.errors import ModelError
 from tests.conftest import SEED, shared
 
@@ -47,32 +49,24 @@ def test_the_packaged_model_can_run_as_int8():
         ),
     ],
 )
-def test_models_int8_cannot_run_say_why_and_auto_falls_back_to_fp32(
-    tmp_path, monkeypatch, modules, drop, reason
-):
+def test_models_int8_cannot_run_say_why_and_the_measurement_reports_it(tmp_path, modules, drop, reason):
     folder = model_copy(tmp_path, modules, drop)
     assert reason in onnxmodel.supports(folder)
-    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
-    monkeypatch.delenv(embed.PRECISION_ENV, raising=False)
-    assert resolve_precision(None, str(folder)) == "fp32"
     with pytest.raises(ModelError, match=re.escape(reason)):
         onnxmodel.exported(folder)
+    (int8,) = measure(str(folder), ["int8"])  # auto then never picks int8 for this model
+    assert int8.error and reason in int8.error and int8.passages_per_s is None
 
 
-def test_auto_is_bf16_with_native_bf16_else_int8_and_explicit_choices_win(monkeypatch):
+def test_a_precision_is_asked_for_by_argument_or_environment_and_checked(monkeypatch):
     monkeypatch.delenv(embed.PRECISION_ENV, raising=False)
-    path = default_model_path()
-    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: True)
-    assert resolve_precision(None, path) == "bf16"
-    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
-    assert resolve_precision(None, path) == "int8"
-    assert resolve_precision(None) == "fp32"  # no model folder to check: PyTorch
-    assert resolve_precision("FP32", path) == "fp32"
+    assert requested_precision(None) == "auto"
+    assert requested_precision("FP32") == "fp32"
     monkeypatch.setenv(embed.PRECISION_ENV, "bf16")
-    assert resolve_precision(None, path) == "bf16"
-    assert resolve_precision("int8", path) == "int8"
+    assert requested_precision(None) == "bf16"
+    assert requested_precision("int8") == "int8"
     with pytest.raises(ModelError, match="use one of auto, fp32, bf16, int8"):
-        resolve_precision("fp16", path)
+        requested_precision("fp16")
 
 
 @pytest.fixture(scope="module")
@@ -145,16 +139,9 @@ def test_an_index_built_in_fp32_answers_the_same_when_queried_in_int8(tmp_path, 
 
 
 @pytest.mark.slow
-def test_an_unwritable_cache_falls_back_to_fp32_under_auto_and_fails_clearly_when_asked(
-    tmp_path, monkeypatch, caplog
-):
+def test_an_unwritable_cache_fails_clearly_when_int8_is_asked_for(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv(onnxmodel.CACHE_ENV, str(blocker / "cache"))
-    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: False)
-    monkeypatch.delenv(embed.PRECISION_ENV, raising=False)
     with pytest.raises(ModelError, match="set QA_CACHE_DIR to a writable folder"):
         load_embedder(None, "int8")
-    with caplog.at_level("WARNING", logger="index.embed"):
-        fallback = load_embedder(None)
-    assert fallback.precision == "fp32" and "int8 failed" in caplog.text

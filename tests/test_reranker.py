@@ -31,7 +31,7 @@ def tiny_cross_encoder(tmp_path_factory):
 
 
 def test_reranker_orders_passages_by_cross_encoder_score(tmp_path, tiny_cross_encoder):
-    from index.embed import CrossEncoderReranker
+    from index.embed.pytorch import CrossEncoderReranker
     from qa import Assistant
 
     with Assistant.open(tmp_path / "i", model="hash:64") as plain:

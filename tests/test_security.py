@@ -34,8 +34,21 @@ FORBIDDEN_ATTRS = {
 }
 
 
+# The one process the code starts: this package's own precision measurement, in a fresh
+# interpreter (``sys.executable -m index.embed.precision MODEL``), no shell, fixed arguments.
+ALLOWED_RUNS = {("index/embed/precision.py", "subprocess.run()")}
+
+
 def sources() -> list[Path]:
     return sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
+
+
+def _runs_this_python(call: ast.Call) -> bool:
+    """``subprocess.run([sys.executable, "-m", ...], ...)`` without ``shell=True``."""
+    first = call.args[0] if call.args else None
+    head = first.elts[0] if isinstance(first, ast.List) and first.elts else None
+    python = isinstance(head, ast.Attribute) and head.attr == "executable"
+    return python and not any(k.arg == "shell" for k in call.keywords)
 
 
 @pytest.mark.parametrize("path", sources(), ids=lambda p: str(p.relative_to(ROOT)))
@@ -53,7 +66,10 @@ def test_no_pickle_no_eval_nothing_run_in_the_code(path):
                 found.append(f"{f.id}()")
             if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name):
                 if (f.value.id, f.attr) in FORBIDDEN_ATTRS:
-                    found.append(f"{f.value.id}.{f.attr}()")
+                    name = f"{f.value.id}.{f.attr}()"
+                    rel = path.relative_to(ROOT).as_posix()
+                    if (rel, name) not in ALLOWED_RUNS or not _runs_this_python(node):
+                        found.append(name)
             for kw in node.keywords:
                 is_true = isinstance(kw.value, ast.Constant) and kw.value.value is True
                 if kw.arg in ("allow_pickle", "trust_remote_code", "weights_only_false") and is_true:

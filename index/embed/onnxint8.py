@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from index.embed import Spans, normalise, pool_spans
 from index.errors import ModelError
 
 CACHE_ENV = "QA_CACHE_DIR"
@@ -217,9 +218,21 @@ class OnnxInt8Embedder:
         return [t.lower() for t in texts] if self._lower else list(texts)
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self._encode(texts, None, progress)[0]
+
+    def encode_spans(
+        self, texts: Sequence[str], spans: Sequence[Spans], *, progress: bool = False
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        vecs, parts = self._encode(texts, spans, progress)
+        return vecs, parts or []
+
+    def _encode(
+        self, texts: Sequence[str], spans: Sequence[Spans] | None, progress: bool
+    ) -> tuple[np.ndarray, list[np.ndarray] | None]:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        parts: list[np.ndarray] | None = None if spans is None else [np.zeros(0)] * len(texts)
         if not texts:
-            return out
+            return out, parts
         encs = self._tok.encode_batch(self._prepare(texts))
         order = sorted(range(len(encs)), key=lambda i: -len(encs[i].ids))  # length-sorted batches pad little
         bar = None
@@ -229,14 +242,20 @@ class OnnxInt8Embedder:
             bar = tqdm(total=len(texts), desc="Batches", unit="text")
         for start in range(0, len(order), BATCH):
             rows = order[start : start + BATCH]
-            out[rows] = self._run([encs[i] for i in rows])
+            hidden, mask = self._run([encs[i] for i in rows])
+            out[rows] = self._pool(hidden, mask)
+            if parts is not None and spans is not None:
+                for r, i in enumerate(rows):
+                    n = len(encs[i].ids)
+                    parts[i] = pool_spans(hidden[r, :n], encs[i].offsets, spans[i])
             if bar is not None:
                 bar.update(len(rows))
         if bar is not None:
             bar.close()
-        return out
+        return out, parts
 
-    def _run(self, encs: list[Any]) -> np.ndarray:
+    def _run(self, encs: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """The token states of a batch (padded) and its attention mask."""
         width = max(len(e.ids) for e in encs)
         ids = np.zeros((len(encs), width), dtype=np.int64)
         mask = np.zeros_like(ids)
@@ -245,7 +264,9 @@ class OnnxInt8Embedder:
             n = len(e.ids)
             ids[r, :n], mask[r, :n], types[r, :n] = e.ids, e.attention_mask, e.type_ids
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        hidden = self._session.run(None, {n: feeds[n] for n in self._names})[0]
+        return self._session.run(None, {n: feeds[n] for n in self._names})[0], mask
+
+    def _pool(self, hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
         m = mask[..., None].astype(np.float32)
         if self._mode == "cls_token":
             vecs = hidden[:, 0]
@@ -253,8 +274,7 @@ class OnnxInt8Embedder:
             vecs = np.where(m > 0, hidden, -1e9).max(axis=1)
         else:
             vecs = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
-        vecs = vecs.astype(np.float32)
-        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return normalise(vecs)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(e.ids) for e in self._count.encode_batch(self._prepare(texts), add_special_tokens=False)]
