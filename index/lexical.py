@@ -48,37 +48,23 @@ _NO_IDS = np.zeros(0, dtype=np.int64)
 
 
 @lru_cache(maxsize=1)
-def _bm25s():  # noqa: ANN202 - the bm25s module
-    import logging
-
-    import bm25s
-
-    # bm25s sets its logger to DEBUG on import, which prints routine messages
-    # through any configured handler; hand the level back to the application.
-    logging.getLogger("bm25s").setLevel(logging.NOTSET)
-    return bm25s
-
-
-@lru_cache(maxsize=1)
 def _stemmer():  # noqa: ANN202 - Stemmer.Stemmer
     import Stemmer
 
     return Stemmer.Stemmer("english", 100_000)  # the default cache (10,000 words) thrashes on news
 
 
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    _bm25s()
-    from bm25s.stopwords import STOPWORDS_EN
-
-    extra = {"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "do"}
-    return frozenset(STOPWORDS_EN) | extra
+# Lucene's English stop words (the list bm25s uses; tests/test_lexical.py checks they agree),
+# plus the question words, which say what is asked, not what about.
+STOPWORDS = frozenset(
+    """a an and are as at be but by for if in into is it no not of on or such that the their then there
+    these they this to was will with""".split()
+) | frozenset({"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "do"})
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-case word tokens, English stopwords removed, Snowball-stemmed."""
-    stop = _stopwords()
-    words = [w for w in _TOKEN.findall(text.lower()) if w not in stop]
+    words = [w for w in _TOKEN.findall(text.lower()) if w not in STOPWORDS]
     return _stemmer().stemWords(words) if words else []
 
 

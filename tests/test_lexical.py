@@ -12,7 +12,7 @@ import shutil
 import numpy as np
 import pytest
 
-from index.lexical import LexicalIndex, _bm25s, tokenize
+from index.lexical import STOPWORDS, LexicalIndex, tokenize
 from index.segments import MAX_SEGMENTS
 
 WORDS = [f"w{i}x" for i in range(120)]
@@ -24,6 +24,15 @@ def corpus_text(rng: random.Random, n_words: int | None = None) -> str:
     # Zipf-like (low indexes much more common), plus some uniform picks for the rare words
     pick = [min(int(rng.paretovariate(1.1)) - 1, len(WORDS) - 1) for _ in range(n)]
     return " ".join(WORDS[i if rng.random() < 0.75 else rng.randrange(len(WORDS))] for i in pick)
+
+
+def _bm25s():  # the reference implementation, a test dependency only
+    import logging
+
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.NOTSET)  # it sets DEBUG on import
+    return bm25s
 
 
 def reference(texts: dict[int, str], query: str) -> np.ndarray | None:
@@ -291,6 +300,14 @@ def test_save_ignores_a_different_file_of_the_same_name(tmp_path):
     index.save(tmp_path / "b")
     assert os.stat(tmp_path / "b" / name / "tf.npy").st_ino != os.stat(victim).st_ino
     assert np.array_equal(LexicalIndex.load(tmp_path / "b").score_all("w1x"), index.score_all("w1x"))
+
+
+def test_stop_words_are_bm25s_english_ones_plus_question_words():
+    from bm25s.stopwords import STOPWORDS_EN
+
+    assert frozenset(STOPWORDS_EN) <= STOPWORDS
+    questions = {"what", "who", "whom", "which", "when", "where", "why", "how", "did", "does", "do"}
+    assert STOPWORDS - frozenset(STOPWORDS_EN) == questions
 
 
 def test_old_bm25s_format_raises_value_error(tmp_path):
