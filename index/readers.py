@@ -128,6 +128,22 @@ def read_file(path: Path) -> tuple[list[Article], list[Problem]]:
         return [], [Problem(str(path), skip.reason, skip.line)]
     except OSError as exc:
         return [], [Problem(str(path), f"cannot read file: {exc.strerror or exc}")]
+    except ImportError as exc:  # a reader's library is missing or broken: this file only, say what to install
+        return [], [Problem(str(path), missing_library(path.suffix.lower(), exc))]
+
+
+# Import names whose pip package is called otherwise.
+_PIP_NAMES = {"yaml": "pyyaml", "dateutil": "python-dateutil", "lxml": "lxml lxml_html_clean"}
+
+
+def missing_library(suffix: str, exc: ImportError) -> str:
+    """One line: which library the reader of ``suffix`` files could not import, and what to install."""
+    name = (exc.name or "").split(".")[0]
+    message = " ".join(str(exc).split())
+    if "lxml_html_clean" in message:
+        name, message = "lxml", "lxml.html.clean is a separate package now"
+    package = _PIP_NAMES.get(name, name) or "the project's dependencies"
+    return f"cannot read {suffix or 'these'} files here: {message}; install it with: pip install {package}"
 
 
 def iter_articles(paths: Iterable[str | Path]) -> Iterator[Article | Problem]:

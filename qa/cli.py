@@ -5,12 +5,12 @@ it may reach into ``ui`` and ``eval``; library code never does.)"""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from index.errors import QAError
@@ -37,6 +37,9 @@ EXAMPLES = {
     "--format beir --out /tmp/s",
     "serve": "examples:\n  qa serve --demo                 # build the demo index if needed, open the chat\n"
     "  qa serve --index /tmp/i --port 8080 --auth alice:secret",
+    "doctor": "examples:\n  qa doctor                # measured once per machine and model, then kept\n"
+    "  qa doctor --remeasure    # after a hardware or library change\n"
+    "  QA_PRECISION=int8 qa ask ...   # to override auto",
     "bench": "examples:\n"
     "  qa bench --quick                        # SQuAD ingest + its real index (minutes)\n"
     "  qa bench --quick --sizes 20000          # ... plus a synthetic index of 20,000 chunks\n"
@@ -62,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=EXAMPLES.get(name),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        if name not in ("serve", "eval"):
+        if name not in ("serve", "eval", "doctor"):
             p.add_argument(
                 "--index",
                 default=DEFAULT_INDEX,
@@ -121,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--articles", action="store_true", help="list every article too")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = command(
+        "doctor", "Show how the model runs on this machine: each precision's speed and what auto picks."
+    )
+    p.add_argument("--model", metavar="PATH", help="model folder (default: the packaged all-MiniLM-L6-v2)")
+    p.add_argument(
+        "--remeasure", action="store_true", help="measure again instead of using the saved figures"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     p = command("eval", "Evaluate on a question set: summary.json, results.jsonl, report.md with plots.")
     p.add_argument(
         "--articles", metavar="PATH", help="articles to index (file or folder; BEIR: dataset folder)"
@@ -153,7 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"serve the demo index ({DEMO_INDEX}), building it from the bundled corpus if missing",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, local only)")
-    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument(
+        "--port", type=int, default=None, help="port (default: 7860, or the next free one when it is taken)"
+    )
     p.add_argument(
         "--auth",
         metavar="USER:PASS",
@@ -208,34 +222,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     try:
         return int(_run(args) or 0)
+    except BrokenPipeError:  # `qa stats --articles | head`: the reader has all it wanted
+        _silence_stdout()
+        return 141  # what a shell reports for a command ended by SIGPIPE
     except QAError as exc:
         print(f"qa: error: {' '.join(str(exc).splitlines())}", file=sys.stderr)
         return 1
     except OSError as exc:  # a folder that cannot be created, a full disk: one line, no traceback
-        where = f" {exc.filename}" if exc.filename else ""
-        print(
-            f"qa: error: cannot use{where}: {exc.strerror or exc}; check the path, its permissions "
-            "and the free disk space",
-            file=sys.stderr,
-        )
+        print(f"qa: error: {os_error_message(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("qa: interrupted", file=sys.stderr)
         return 130
 
 
-def _quiet_model_loading() -> None:
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush does not fail again."""
     try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-    except ImportError:  # pragma: no cover
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # pragma: no cover - stdout already gone
         pass
 
 
+def os_error_message(exc: OSError) -> str:
+    """What failed, in plain words, with what to do when there is something to do."""
+    where = f"{exc.filename}" if exc.filename else "a file"
+    if exc.errno == errno.ENOSPC:
+        return f"no space left on the disk holding {where}; free some space and run it again"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied for {where}; check its permissions, or use another folder"
+    if exc.errno == errno.EROFS:
+        return f"{where} is on a read-only file system; use a writable folder"
+    if exc.errno == errno.ENOENT:
+        return f"{where} does not exist"
+    if exc.errno == errno.ENOTDIR:
+        return f"a part of {where} is a file, not a folder"
+    return f"{where}: {exc.strerror or exc}"
+
+
 def _run(args: argparse.Namespace) -> int:
-    _quiet_model_loading()
     from qa.assistant import Assistant
 
     if args.command == "serve":
@@ -258,18 +285,16 @@ def _run(args: argparse.Namespace) -> int:
         with Assistant.open(args.index, model=args.model, chunk=chunk) as assistant:
             report = assistant.add(args.paths, progress=not args.quiet and sys.stderr.isatty())
         for problem in report.rejected:
-            print(f"qa: skipped {problem}", file=sys.stderr)
+            print(f"qa: rejected {problem}", file=sys.stderr)
         for dup in report.duplicates:
             where = printable(dup["path"])
-            print(f"qa: skipped {where}: same text as article {dup['duplicate_of']}", file=sys.stderr)
+            print(f"qa: duplicate {where}: same text as article {dup['duplicate_of']}, not added again",
+                  file=sys.stderr)  # fmt: skip
         print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
         return 3 if report.rejected else 0
-    if not Path(args.index, "manifest.json").is_file():
-        from index.errors import IndexCorruptError
-
-        raise IndexCorruptError(
-            f"no index at {args.index}; build one with 'qa ingest PATH --index {args.index}'"
-        )
+    if args.command == "doctor":
+        return _doctor(args)
+    _require_index(args.index)
     with Assistant.open(args.index) as assistant:
         if args.command == "ask":
             answer = assistant.ask(
@@ -287,6 +312,10 @@ def _run(args: argparse.Namespace) -> int:
             )
             if args.json:
                 print(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
+            if args.k is not None and len(passages) < args.k:
+                print(
+                    f"qa: {len(passages)} of the {args.k} passages asked for: {_fewer(args)}", file=sys.stderr
+                )
             for i, p in enumerate(passages if not args.json else [], start=1):
                 print(f"{i}. {p.title} ({p.article_id}, chars {p.start}-{p.end}, score {p.score:.4f})")
                 print(f"   {' '.join(p.text.split())[:300]}")
@@ -299,6 +328,61 @@ def _run(args: argparse.Namespace) -> int:
             if args.articles:
                 stats["articles_list"] = assistant.articles()
             print(json.dumps(stats, indent=2, ensure_ascii=False) if args.json else format_stats(stats))
+    return 0
+
+
+def _require_index(index_dir: str, hint: str = "") -> None:
+    """Fail with one line when ``index_dir`` holds no index (the library's own test:
+    a manifest, or records that name their settings, from which it repairs the rest)."""
+    from index.errors import IndexCorruptError
+    from index.store import IndexStore
+
+    if not IndexStore.exists(index_dir):
+        raise IndexCorruptError(
+            f"no index at {index_dir}; build one with 'qa ingest PATH --index {index_dir}'{hint}"
+        )
+
+
+def _fewer(args: argparse.Namespace) -> str:
+    if args.since or args.until or args.source:
+        return "no more chunks match the date and source filters"
+    if args.mode == "bm25":
+        return "bm25 returns only chunks that contain a word of the query"
+    return "the index holds no more chunks"
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from index.embed import check_folder, default_model_path, requested_precision
+    from index.embed.onnxint8 import cache_dir
+    from index.embed.precision import profile
+
+    path = args.model or default_model_path()
+    check_folder(path)
+    found = profile(path, cache_dir(), remeasure=args.remeasure)
+    query, bulk = found.choose("query"), found.choose("bulk")
+    wanted = requested_precision(None)
+    if args.json:
+        chosen = {"model_path": path, "requested": wanted, "query": asdict(query), "bulk": asdict(bulk)}
+        print(json.dumps(found.to_dict() | chosen, indent=2))
+        return 0
+    lines = [f"machine: {found.machine}", f"model: {path}",
+             f"measured {found.measured_at} (qa doctor --remeasure measures again):",
+             "  precision   start-up   a question   passages/s"]  # fmt: skip
+    for m in found.measured:
+        if m.error:
+            lines.append(f"  {m.precision:<9}   cannot run here: {m.error}")
+        else:
+            lines.append(
+                f"  {m.precision:<9} {m.startup_s:>8.2f} s {m.query_ms:>9.1f} ms {m.passages_per_s:>12.1f}"
+            )
+    lines.append(f"auto: {query.precision} for questions and small additions ({query.reason})")
+    if bulk.precision != query.precision:
+        lines.append(f"      {bulk.precision} for large ingests ({bulk.reason}), switched to once the work "
+                     "left repays its start-up")  # fmt: skip
+    lines.append(f"in use: {wanted}" + (" (set by $QA_PRECISION)" if wanted != "auto" else ""))
+    print("\n".join(lines))
     return 0
 
 
@@ -363,13 +447,8 @@ def _serve(args: argparse.Namespace) -> int:
         from eval.corpus import ensure_demo_index
 
         ensure_demo_index(index_dir)
-    elif not Path(index_dir, "manifest.json").is_file():
-        from index.errors import IndexCorruptError
-
-        raise IndexCorruptError(
-            f"no index at {index_dir}; build one with 'qa ingest PATH --index {index_dir}', "
-            "or run 'qa serve --demo'"
-        )
+    else:
+        _require_index(index_dir, ", or run 'qa serve --demo'")
     from ui.app import serve
 
     serve(index_dir, host=args.host, port=args.port, auth=args.auth)

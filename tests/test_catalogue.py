@@ -345,10 +345,12 @@ def test_cli_ingest_of_bad_files_exits_3_with_one_line_each_and_adds_the_rest(in
     proc = qa("ingest", tmp_path / "in", "--index", index, "--quiet")
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
-    skipped = [ln for ln in proc.stderr.splitlines() if ln.startswith("qa: skipped ")]
-    assert len(skipped) == len(proc.stderr.strip().splitlines())  # nothing but one line per skip
-    expected = sum(len(c.rejected) + c.duplicates for c in FILES)
-    assert len(skipped) == expected
+    lines = proc.stderr.strip().splitlines()
+    rejected = [ln for ln in lines if ln.startswith("qa: rejected ")]
+    duplicates = [ln for ln in lines if ln.startswith("qa: duplicate ") and "not added again" in ln]
+    assert len(rejected) + len(duplicates) == len(lines)  # nothing but one line per file or record
+    assert len(rejected) == sum(len(c.rejected) for c in FILES)
+    assert len(duplicates) == sum(c.duplicates for c in FILES)
     assert "feed.jsonl:2: malformed JSON" in proc.stderr
     assert proc.stdout.startswith(f"{sum(c.added for c in FILES)} added")
     ids = {i for i, _ in fingerprint(index)[0]}

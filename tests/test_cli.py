@@ -1,8 +1,10 @@
 import json
+import subprocess
+import sys
 
 import pytest
 
-from tests.conftest import SEED, run_qa, shared
+from tests.conftest import ROOT, SEED, run_qa, shared
 
 
 def qa(*args, check=True):
@@ -77,6 +79,76 @@ def test_partial_ingest_reports_skipped_files_and_exits_3(tmp_path):
 
 
 def test_every_command_has_help_with_examples():
-    for cmd in ("ingest", "ask", "search", "remove", "stats", "serve"):
+    for cmd in ("ingest", "ask", "search", "remove", "stats", "serve", "doctor", "eval", "bench"):
         out = qa(cmd, "--help").stdout
         assert "examples:" in out, cmd
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path):
+    """`qa stats --articles | head -1` on a big library: the reader stops reading long before
+    the output ends (past the pipe's buffer); no error line, no traceback."""
+    records = tmp_path / "many.jsonl"
+    with records.open("w") as fh:
+        for i in range(3000):
+            fh.write(
+                json.dumps({"title": f"Harbour note {i}", "text": f"Boat {i} came in at dawn today."}) + "\n"
+            )
+    idx = tmp_path / "idx"
+    qa("ingest", records, "--index", idx, "--model", "hash:32", "--quiet")
+    for args in (["stats", "--articles"], ["search", "boat", "-k", "100", "--json"]):
+        proc = subprocess.run(
+            f"{sys.executable} -m qa.cli {' '.join(args)} --index {idx} | head -n 1",
+            shell=True,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
+        assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 1, proc.stderr
+        assert proc.stderr == "", proc.stderr
+
+
+def test_os_errors_say_what_failed_in_plain_words(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    proc = qa("ingest", shared(SEED), "--index", blocker / "index", "--model", "hash:64", check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("qa: error: ") and "free disk space" not in line
+    assert "is a file, not a folder" in line or "not a folder" in line
+
+
+def test_duplicates_are_reported_but_are_not_an_error(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("Ferry title\n\nThe ferry sails at noon every day.")
+    (tmp_path / "in" / "b.txt").write_text("Ferry title\n\nThe ferry sails at noon every day.")
+    proc = qa("ingest", tmp_path / "in", "--index", tmp_path / "idx", "--model", "hash:64", "--quiet")
+    assert proc.returncode == 0 and proc.stdout.startswith("1 added")
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith("qa: duplicate ") and "b.txt" in line and "not added again" in line
+
+
+def test_bm25_says_when_fewer_passages_match_than_were_asked_for(index):
+    proc = qa("search", "steel tariffs", "--index", index, "-k", "3", "--mode", "bm25")
+    found = [ln for ln in proc.stdout.splitlines() if ln[:1].isdigit()]
+    if len(found) < 3:  # one chunk of the seed holds neither word
+        assert f"qa: {len(found)} of the 3 passages asked for: bm25 returns only chunks" in proc.stderr
+
+
+def test_an_index_with_only_its_records_is_an_index_for_the_cli_too(index, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(index, copy)
+    (copy / "manifest.json").unlink()  # the library restores it from the records
+    out = qa("ask", "Who is the White House spokeswoman?", "--index", copy)
+    assert "Karoline Leavitt" in out.stdout
+
+
+def test_doctor_shows_each_precision_and_the_choice():
+    out = qa("doctor", "--json").stdout
+    d = json.loads(out)
+    assert {m["precision"] for m in d["measured"]} == {"int8", "fp32", "bf16"}
+    assert d["query"]["precision"] in ("int8", "fp32", "bf16") and d["query"]["reason"]
+    text = qa("doctor").stdout
+    assert "auto:" in text and "passages/s" in text

@@ -134,3 +134,39 @@ def test_records_keep_their_own_plain_ids(tmp_path):
     (a, b), _ = read_file(p)
     assert a.id == "4983"
     assert b.id.startswith("b-") and len(b.id) == 12
+
+
+def test_the_html_readers_imports_resolve_here():
+    """trafilatura -> jusText -> lxml.html.clean: a separate package since lxml 5.2, declared
+    directly; without it every .html file failed."""
+    import lxml.html.clean  # noqa: F401
+    import trafilatura
+
+    doc = trafilatura.bare_extraction(HTML, with_metadata=True)
+    assert "approved a new budget" in doc.text
+
+
+def test_a_missing_reader_library_is_one_line_per_file_and_the_rest_is_read(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "page.html").write_text(HTML)
+    (tmp_path / "note.txt").write_text("Harbour note\n\nThe harbour opened at dawn.")
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # as if it were not installed
+    out = list(iter_articles([tmp_path]))
+    problems = [x for x in out if not hasattr(x, "title")]
+    articles = [x for x in out if hasattr(x, "title")]
+    assert [a.title for a in articles] == ["Harbour note"]
+    (problem,) = problems
+    assert problem.path.endswith("page.html") and "cannot read .html files here" in problem.reason
+    assert "pip install trafilatura" in problem.reason and "\n" not in str(problem)
+
+
+def test_the_lxml_split_names_the_package_to_install():
+    from index.readers import missing_library
+
+    exc = ImportError(
+        "lxml.html.clean module is now a separate project lxml_html_clean.\n"
+        "Install lxml[html_clean] or lxml_html_clean directly."
+    )
+    reason = missing_library(".html", exc)
+    assert "pip install lxml lxml_html_clean" in reason and "\n" not in reason

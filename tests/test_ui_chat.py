@@ -1,5 +1,7 @@
 """Chat callbacks without a server: streaming, history, settings, citation clicks."""
 
+import re
+
 import pytest
 
 from tests.conftest import SEED, shared
@@ -31,7 +33,7 @@ def test_answer_streams_in_after_the_question_shows(assistant):
         len(s[0][-1]["content"]) for s in steps[1:]
     )
     assert "href='#qa-src-0-1'" in chat[-1]["content"] and box == ""
-    assert "<mark class='qa-hl'>" in sources and "id='qa-src-0-1'" in sources
+    assert "<mark class='qa-hl" in sources and "id='qa-src-0-1'" in sources
     assert turns[0].settings == "3 passages · hybrid"
 
 
@@ -86,7 +88,9 @@ def test_clicking_a_citation_shows_that_answers_sources(assistant):
     _, (chat, _, turns, _) = run(assistant, "What did Trump say about USMCA?")
     _, (chat, _, turns, _) = run(assistant, "Who is the White House spokeswoman?", chat, turns)
     html = show_source(turns, "0-2:1712345")
-    assert "id='qa-src-0-2'" in html and "qa-source qa-focus" in html
+    focused = re.search(r"<div class='qa-source qa-focus' id='qa-src-0-(\d+)' data-cites='([ \d]+)'>", html)
+    assert focused and "2" in focused.group(2).split()  # the card of the passage [2] quotes
+    assert "<mark class='qa-hl qa-hl-focus' data-n='2'>" in html
     assert "Sources for “What did Trump say about USMCA?”" in html
     assert "cleared" in show_source(turns, "7-1:1") and "cleared" in show_source([], "0-1")
     assert "cleared" in show_source(turns, "nonsense")
@@ -95,6 +99,22 @@ def test_clicking_a_citation_shows_that_answers_sources(assistant):
 def test_new_chat_forgets_everything():
     chat, sources, turns, box = new_chat()
     assert chat == [] and turns == [] and box == "" and "Ask a question" in sources
+
+
+def test_the_passages_setting_means_up_to_that_many_on_a_one_article_index(assistant):
+    """The seed article alone is 3 chunks: a setting of 5 (the default) or 20 still answers."""
+    for k in (5, 20):
+        _, (chat, _, turns, _) = run(assistant, "What did Trump say about USMCA?", settings=Settings(k=k))
+        assert turns and not chat[-1]["content"].startswith("⚠️"), chat[-1]["content"]
+        assert turns[0].settings == f"3 passages ({k} asked for) · hybrid"
+
+
+def test_the_header_says_how_many_passages_a_filter_left(assistant):
+    _, (_, sources, turns, _) = run(
+        assistant, "What did Trump say about USMCA?", settings=Settings(k=3, since="2030-01-01")
+    )
+    assert turns[0].settings == "0 passages (3 asked for) · hybrid · since 2030-01-01"
+    assert "0 passages (3 asked for)" in sources
 
 
 def test_passages_never_exceed_the_index():

@@ -1,5 +1,7 @@
 """Formatting an Answer for the UI: pure functions, no Gradio."""
 
+import re
+
 from qa.types import Answer, Citation, Passage
 from ui.format import (
     answer_markdown,
@@ -55,7 +57,10 @@ def test_highlight_span_turns_article_offsets_into_passage_offsets():
 
 def test_highlight_marks_exactly_the_cited_sentence_escaped():
     html = highlighted_passage(cite())
-    assert "<mark class='qa-hl'>&lt;script&gt;alert(1)&lt;/script&gt; is the second one.</mark>" in html
+    assert (
+        "<mark class='qa-hl' data-n='1'>&lt;script&gt;alert(1)&lt;/script&gt; is the second one.</mark>"
+        in html
+    )
     assert html.startswith("First sentence here. <mark") and html.endswith("</mark> Third.")
     assert "<script>" not in html
 
@@ -77,7 +82,7 @@ def test_context_window_cuts_at_spaces_and_marks_the_cut():
     c = cite(sentence="The cited sentence.", passage=long, start=start, end=start + 19, passage_start=500)
     short = highlighted_passage(c, context=60)
     assert short.startswith("…") and short.endswith("…") and len(short) < 200
-    assert "<mark class='qa-hl'>The cited sentence.</mark>" in short
+    assert "<mark class='qa-hl' data-n='1'>The cited sentence.</mark>" in short
 
 
 def test_answer_parts_number_each_sentence_with_a_clickable_citation():
@@ -125,6 +130,29 @@ def test_sources_panel_cards_focus_and_uncited_passages():
     assert "Other retrieved passages (1)" in html and "<details class='qa-more'>" in html
     assert "Other &lt;i&gt;title&lt;/i&gt;" in html and "Another &lt;b&gt;passage&lt;/b&gt;." in html
     assert "<b>passage" not in html and "<i>title" not in html
+
+
+def test_citations_from_one_passage_share_one_card_with_each_sentence_marked():
+    first = cite(n=1, sentence="First sentence here.")
+    third = cite(n=3, sentence="Third.")
+    elsewhere = cite(n=2, article_id="b", passage_start=0, start=21, end=21 + len(first.sentence[:5]))
+    answer = Answer("q", "a [1] b [2] c [3]", False, (first, elsewhere, third))
+    html = sources_html(answer, turn=0, focus=3)
+    cards = re.findall(r"<div class='qa-source(?: qa-focus)?' id='qa-src-0-(\d+)'", html)
+    assert cards == ["1", "2"]  # the passage of [1] and [3], then the one of [2]
+    card = html[html.index("id='qa-src-0-1'") : html.index("id='qa-src-0-2'")]
+    assert "data-cites=' 1 3 '" in html and "qa-source qa-focus' id='qa-src-0-1'" in html
+    assert "<mark class='qa-hl' data-n='1'>First sentence here.</mark>" in card
+    assert "<mark class='qa-hl qa-hl-focus' data-n='3'>Third.</mark>" in card
+    assert "[1]</span><span class='qa-num'>[3]</span>" in card
+
+
+def test_settings_line_says_when_fewer_passages_came_back():
+    assert settings_summary(5, "hybrid", None, None, None, shown=5) == "5 passages · hybrid"
+    assert settings_summary(5, "hybrid", "2025-10-08", None, None, shown=2) == (
+        "2 passages (5 asked for) · hybrid · since 2025-10-08"
+    )
+    assert settings_summary(1, "bm25", None, None, None) == "1 passage · bm25"
 
 
 def test_abstained_answer_offers_the_closest_passages():

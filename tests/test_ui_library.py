@@ -45,7 +45,8 @@ def test_each_file_gets_a_result_and_bad_ones_say_why(assistant, tmp_path):
     assert by_file["lighthouse.txt"][0][1:3] == ["added", "Quillon Point lighthouse to shine again"]
     assert (
         by_file["report.pdf"][0][1] == "rejected"
-        and ".pdf files are not accepted" in by_file["report.pdf"][0][3]
+        and "PDF is not read yet" in by_file["report.pdf"][0][3]
+        and ".txt" in by_file["report.pdf"][0][3]
     )
     assert by_file["empty.md"][0][1:] == ["rejected", "", "the file is empty"]
     assert sorted(r[1] for r in by_file["records.jsonl"]) == ["added", "rejected"]
@@ -117,3 +118,11 @@ def test_stats_and_sources_are_shown_escaped(assistant, tmp_path):
     assert lib.source_choices(assistant.articles()) == ["<i>Wire</i>"]  # shown as text by the dropdown
     assert lib.human_size(512) == "512 B" and lib.human_size(1536) == "1.5 KB"
     assert lib.human_size(3 * 1024**3) == "3.0 GB"
+
+
+def test_upload_results_are_an_escaped_table_of_whole_words():
+    html = lib.results_html(
+        [["a<b>.txt", "unchanged", "T <i>x</i>", "id-1"], ["n.pdf", "rejected", "", "why"]]
+    )
+    assert "<td>a&lt;b&gt;.txt</td><td>unchanged</td>" in html and "<i>" not in html
+    assert "<tr class='qa-result-rejected'>" in html and lib.results_html([]) == ""

@@ -6,10 +6,13 @@ docstrings below are what API and MCP clients are shown."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from qa import Assistant, QAError
+
+log = logging.getLogger(__name__)
 
 
 def _blank(value: str | None) -> str | None:
@@ -59,7 +62,7 @@ def make_api(
                 source=_blank(source),
             )
         except QAError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise _user_error(gr, "/ask", exc) from exc
         return answer.to_dict()
 
     def search(
@@ -93,7 +96,15 @@ def make_api(
                 source=_blank(source),
             )
         except QAError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise _user_error(gr, "/search", exc) from exc
         return [p.to_dict() for p in passages]
 
     return ask, search
+
+
+def _user_error(gr: Any, endpoint: str, exc: QAError) -> Exception:
+    """A request the assistant cannot take: its message to the caller, one line in the
+    log (no traceback: that is for faults of the server)."""
+    message = " ".join(str(exc).split())
+    log.warning("gradio api %s: %s", endpoint, message)
+    return gr.Error(message, print_exception=False)

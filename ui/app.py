@@ -5,7 +5,9 @@ No ``from __future__ import annotations`` here: Gradio reads the callbacks'
 annotations (``gr.SelectData``) at run time, and ``gr`` is imported late."""
 
 import importlib.util
+import logging
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,9 @@ EXAMPLES = [
     "How much of Canada's exports go to the United States?",
 ]
 AUTH_ENV = "QA_AUTH"
+DEFAULT_PORT = 7860
+
+log = logging.getLogger(__name__)
 
 
 def parse_auth(auth: str | None) -> tuple[str, str] | None:
@@ -67,11 +72,12 @@ def build_app(assistant: Assistant) -> Any:
     def add_files(files: list[str] | None, k_now: Any, progress: Any = progress_bar) -> tuple[Any, ...]:
         rows, summary = lib.add_uploads(assistant, files, lambda f, d: progress(f, desc=d))
         ok = any(r[1] in ("added", "replaced", "unchanged") for r in rows)
-        return (notice_html(summary, ok), rows, None, *library_view(k_now))
+        # the last removal's notice goes: it may name an article this upload just brought back
+        return (notice_html(summary, ok), lib.results_html(rows), None, "", *library_view(k_now))
 
     def remove(article_id: str | None, k_now: Any) -> tuple[Any, ...]:
         removed, message = lib.remove_article(assistant, article_id)
-        return (notice_html(message, removed), *library_view(k_now))
+        return (notice_html(message, removed), "", *library_view(k_now))
 
     def pick_row(evt: gr.SelectData) -> str | None:
         return lib.article_for_row(assistant.articles(), evt.row_value)
@@ -119,7 +125,7 @@ def build_app(assistant: Assistant) -> Any:
                                 chat_cb.MAX_K,
                                 value=chat_cb.DEFAULT_K,
                                 step=1,
-                                label="Passages to retrieve",
+                                label="Passages to show",
                                 elem_id="qa-k",
                             )
                             mode = gr.Radio(
@@ -152,24 +158,17 @@ def build_app(assistant: Assistant) -> Any:
                             f"### Add articles\n{', '.join(lib.UPLOAD_TYPES)} · up to "
                             f"{lib.MAX_FILE_MB} MB per file. JSON records need `title` and `text`."
                         )
+                        # Every file reaches the server, which says per file why one is refused
+                        # (a browser-side type filter would only flash a toast and drop it).
                         files = gr.File(
                             file_count="multiple",
-                            file_types=list(lib.UPLOAD_TYPES),
                             type="filepath",
                             label="Article files",
                             elem_id="qa-upload",
                         )
                         add_btn = gr.Button("Add to library", variant="primary", elem_id="qa-add")
                         add_status = gr.HTML(elem_id="qa-add-status")
-                        results = gr.Dataframe(
-                            headers=lib.RESULT_HEADERS,
-                            type="array",
-                            interactive=False,
-                            wrap=True,
-                            label="Upload results",
-                            column_widths=["25%", "15%", "30%", "30%"],
-                            elem_id="qa-results",
-                        )
+                        results = gr.HTML(elem_id="qa-results")
                     with gr.Column(scale=3):
                         stats = gr.HTML(elem_id="qa-stats")
                         table = gr.Dataframe(
@@ -206,8 +205,13 @@ def build_app(assistant: Assistant) -> Any:
         bridge.change(
             chat_cb.show_source, [turns, bridge], sources, api_visibility="private", show_progress="hidden"
         )
-        add_btn.click(add_files, [files, k], [add_status, results, files, *view], api_visibility="private")
-        remove_btn.click(remove, [pick, k], [remove_status, *view], api_visibility="private")
+        add_btn.click(
+            add_files,
+            [files, k],
+            [add_status, results, files, remove_status, *view],
+            api_visibility="private",
+        )
+        remove_btn.click(remove, [pick, k], [remove_status, add_status, *view], api_visibility="private")
         table.select(pick_row, None, pick, api_visibility="private")
         app.load(library_view, k, view, api_visibility="private")
         gr.api(ask_api, api_name="ask")
@@ -222,11 +226,20 @@ def launch(
     auth: tuple[str, str] | None = None,
     block: bool = True,
     quiet: bool = False,
+    json_api: Assistant | None = None,
 ) -> Any:
     """Start the server the way ``qa serve`` does (theme, CSS, script, upload
-    limit, MCP when available); with ``block=False`` return once it listens."""
+    limit, MCP when available); with ``block=False`` return once it listens.
+    ``json_api``: also serve that assistant's plain JSON API at ``/api`` (ui.jsonapi)."""
     import gradio as gr
 
+    routes = []
+    if json_api is not None:
+        from starlette.routing import Mount
+
+        from ui.jsonapi import make_json_api
+
+        routes.append(Mount("/api", app=make_json_api(json_api, auth, lambda r: page_user(app, r))))
     app.queue(default_concurrency_limit=8)
     app.launch(
         server_name=host,
@@ -242,6 +255,7 @@ def launch(
         mcp_server=mcp_available(),
         prevent_thread_lock=not block,
         quiet=quiet,
+        app_kwargs={"routes": routes},
         theme=gr.themes.Default(
             primary_hue="blue",
             font=["ui-sans-serif", "system-ui", "sans-serif"],  # system fonts: nothing to fetch
@@ -253,12 +267,65 @@ def launch(
     return app
 
 
-def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 7860, auth: str | None = None) -> None:
-    """Open the index, serve the app, then load the model (so the page is up
-    seconds sooner; a question asked meanwhile waits for the model), and serve
-    until stopped. ``auth`` (else ``$QA_AUTH``) as ``USER:PASS`` turns on a login."""
+def page_user(app: Any, request: Any) -> str | None:
+    """The user whose page login cookie ``request`` carries, or None."""
+    server = getattr(app, "server_app", None)
+    if server is None:
+        return None
+    token = request.cookies.get(f"access-token-{server.cookie_id}") or request.cookies.get(
+        f"access-token-unsecure-{server.cookie_id}"
+    )
+    return server.tokens.get(token) if token else None
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` now (as uvicorn binds: SO_REUSEADDR)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def pick_port(host: str, port: int | None) -> tuple[int, str | None]:
+    """``(port to listen on, a note for the user or None)``. An explicit ``port`` that
+    is taken is an error; the default one moves to the next free port, and says so."""
+    wanted = DEFAULT_PORT if port is None else port
+    if port_is_free(host, wanted):
+        return wanted, None
+    if port is not None:
+        raise QAError(
+            f"port {port} on {host} is in use (another qa serve?); stop that server or pick another "
+            "port with --port N"
+        )
+    for other in range(wanted + 1, wanted + 40):
+        if port_is_free(host, other):
+            return other, f"port {wanted} is in use; serving on port {other} instead (choose with --port N)"
+    raise QAError(f"ports {wanted}-{wanted + 39} on {host} are all in use; pick a free one with --port N")
+
+
+def serve(
+    index_dir: str | Path, host: str = "127.0.0.1", port: int | None = None, auth: str | None = None
+) -> None:
+    """Open the index, serve the app (the page, its Gradio API and MCP tools, and the
+    JSON API at /api), then load the model (so the page is up seconds sooner; a question
+    asked meanwhile waits for the model), and serve until stopped. ``port=None`` takes
+    7860 or the next free port. ``auth`` (else ``$QA_AUTH``) as ``USER:PASS`` turns on a login."""
     login = parse_auth(auth if auth is not None else os.environ.get(AUTH_ENV))
+    chosen, note = pick_port(host, port)
+    if note:
+        log.warning("%s", note)
     assistant = Assistant.open(index_dir)
-    app = launch(build_app(assistant), host, port, login, block=False)
+    try:
+        app = launch(build_app(assistant), host, chosen, login, block=False, json_api=assistant)
+    except OSError as exc:  # taken between the check and the start: Gradio says so in its own words
+        if "port" not in str(exc).lower():
+            raise
+        raise QAError(
+            f"port {chosen} on {host} was taken while starting; pick another port with --port N"
+        ) from exc
     assistant.embedder.encode(["warm up"])  # load the model now, not on the first question
     app.block_thread()

@@ -14,11 +14,6 @@ a.qa-cite {
   border: 1px solid var(--color-accent);
 }
 a.qa-cite:hover { background: var(--color-accent); color: white !important; }
-@media (min-width: 1024px) {
-  #qa-sources {
-    max-height: calc(100vh - 230px) !important; overflow-y: auto !important; padding-right: 0.4em;
-  }
-}
 .qa-sources-head { font-weight: 600; margin-bottom: 0.5em; }
 .qa-source {
   border: 1px solid var(--border-color-primary); border-radius: 0.5em;
@@ -33,6 +28,17 @@ a.qa-cite:hover { background: var(--color-accent); color: white !important; }
   white-space: pre-wrap; font-size: 0.92em; line-height: 1.45;
 }
 mark.qa-hl { background: #fde68a; color: #111; padding: 0 0.1em; border-radius: 0.2em; }
+mark.qa-hl::before {
+  content: "[" attr(data-n) "] "; font-size: 0.75em; font-weight: 600; color: var(--color-accent);
+}
+mark.qa-hl-focus { background: #fbbf24; }
+table.qa-results { width: 100%; border-collapse: collapse; font-size: 0.9em; }
+table.qa-results th, table.qa-results td {
+  text-align: left; vertical-align: top; padding: 0.3em 0.5em;
+  border-bottom: 1px solid var(--border-color-primary); word-break: normal; overflow-wrap: break-word;
+}
+table.qa-results td:nth-child(2) { white-space: nowrap; font-weight: 600; }
+tr.qa-result-rejected td:nth-child(2) { color: #dc2626; }
 .qa-more-head { margin: 0.8em 0 0.3em; font-weight: 600; font-size: 0.9em; }
 details.qa-more { margin-bottom: 0.3em; }
 details.qa-more summary { cursor: pointer; font-size: 0.92em; }
@@ -41,8 +47,7 @@ details.qa-more summary .qa-meta { display: inline; white-space: nowrap; margin-
 .qa-stats { display: flex; gap: 1.5em; flex-wrap: wrap; margin: 0.2em 0 0.6em; }
 .qa-stat-v { font-size: 1.3em; font-weight: 600; }
 .qa-stat-k { color: var(--body-text-color-subdued); font-size: 0.8em; text-transform: uppercase; }
-#qa-articles [role=gridcell] span, #qa-results [role=gridcell] span,
-#qa-articles th, #qa-results th { font-family: var(--font); }
+#qa-articles [role=gridcell] span, #qa-articles th { font-family: var(--font); word-break: normal; }
 details.qa-whole summary { cursor: pointer; font-size: 0.85em; color: var(--body-text-color-subdued); }
 .qa-notice { padding: 0.4em 0.6em; border-radius: 0.4em; background: var(--background-fill-secondary); }
 .qa-notice.qa-error { border-left: 3px solid #dc2626; }
@@ -52,7 +57,7 @@ details.qa-whole summary { cursor: pointer; font-size: 0.85em; color: var(--body
 # Clicking a citation number in the chat asks the server for that answer's
 # sources: the link's reference goes into a hidden textbox whose input event the
 # app listens to. The card that was asked for is then scrolled into view.
-HEAD = """
+HEAD = r"""
 <script>
 (() => {
   const bridge = () => document.querySelector('#qa-cite-bridge textarea, #qa-cite-bridge input');
@@ -74,7 +79,19 @@ HEAD = """
       card.scrollIntoView({ block: 'nearest' });
     }
   };
-  const start = () => new MutationObserver(reveal).observe(document.body, { childList: true, subtree: true });
+  // Screen readers read a chat message's aria-label, which Gradio fills with the raw message
+  // (citation links as HTML, Markdown escapes): give them the text a reader sees instead.
+  const cleanLabels = () => {
+    document.querySelectorAll('#qa-chat [aria-label*="<"], #qa-chat [aria-label*="\\"]').forEach((el) => {
+      const raw = el.getAttribute('aria-label');
+      const text = raw.replace(/<[^>]*>/g, '').replace(/\\([\\`*_{}\[\]()#+\-.!|~>$])/g, '$1');
+      el.setAttribute('aria-label', text.replace(/\s+/g, ' ').trim());
+    });
+  };
+  const changed = () => { reveal(); cleanLabels(); };
+  const start = () => new MutationObserver(changed).observe(document.body, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ['aria-label'],
+  });
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
 })();

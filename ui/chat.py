@@ -83,8 +83,9 @@ class Settings:
             "source": self.source,
         }
 
-    def summary(self) -> str:
-        return settings_summary(self.k, self.mode, self.since, self.until, self.source)
+    def summary(self, shown: int | None = None) -> str:
+        """What the sources panel shows and how it was searched (``shown`` passages came back)."""
+        return settings_summary(self.k, self.mode, self.since, self.until, self.source, shown)
 
 
 def fit_k(k: Any, chunks: int) -> tuple[int, int]:
@@ -121,7 +122,9 @@ def respond(
     chat.append({"role": "assistant", "content": THINKING})
     yield list(chat), empty_sources_html("Searching…"), list(turns), ""
     try:
-        answer = assistant.ask(message, history=[t.answer.question for t in turns], **settings.kwargs())
+        # The slider means "up to k": on an index smaller than k (one article), as many as it holds.
+        kwargs = settings.kwargs() | {"k": min(settings.k, max(1, assistant.counts()["chunks"]))}
+        answer = assistant.ask(message, history=[t.answer.question for t in turns], **kwargs)
     except QAError as exc:  # the library's message says what to do
         chat[-1] = {"role": "assistant", "content": error_markdown(str(exc))}
         yield list(chat), empty_sources_html("No sources: the question was not asked."), list(turns), message
@@ -132,8 +135,9 @@ def respond(
         yield list(chat), empty_sources_html("No sources."), list(turns), message
         return
     turn = len(turns)
-    turns.append(Turn(answer, settings.summary()))
-    sources = sources_html(answer, turn, settings=settings.summary())
+    shown = settings.summary(len(answer.passages))
+    turns.append(Turn(answer, shown))
+    sources = sources_html(answer, turn, settings=shown)
     parts = answer_parts(answer, turn)
     for i in range(1, len(parts) + 1):
         chat[-1] = {"role": "assistant", "content": " ".join(parts[:i])}

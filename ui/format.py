@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from urllib.parse import urlparse
 
 from qa.types import Answer, Citation, Passage
@@ -95,21 +96,34 @@ def highlighted_passage(c: Citation, context: int | None = None) -> str:
     """The passage as HTML with the cited sentence in ``<mark>``; never
     highlights anything when the offsets do not line up. With ``context``, only
     about that many characters either side of the sentence, with "…" for the rest."""
-    span = highlight_span(c)
-    if span is None:
-        text = c.passage if context is None else c.passage[: 2 * context]
-        return html.escape(text) + ("…" if len(text) < len(c.passage) else "")
-    a, b = span
-    lo, hi = (0, len(c.passage)) if context is None else window(c.passage, a, b, context)
-    return (
-        ("…" if lo > 0 else "")
-        + html.escape(c.passage[lo:a])
-        + "<mark class='qa-hl'>"
-        + html.escape(c.passage[a:b])
-        + "</mark>"
-        + html.escape(c.passage[b:hi])
-        + ("…" if hi < len(c.passage) else "")
-    )
+    return marked_passage([c], context)
+
+
+def marked_passage(cites: Sequence[Citation], context: int | None = None, focus: int | None = None) -> str:
+    """One passage as HTML with each of its cited sentences in ``<mark>`` (the one
+    cited as ``focus`` marked as such). ``cites`` quote the same passage; a citation
+    whose offsets do not point at its sentence is left unmarked. With ``context``,
+    the text from about that many characters before the first marked sentence to
+    as many after the last, with "…" for what is left out."""
+    text = cites[0].passage
+    spans = sorted((span, c.n) for c in cites if (span := highlight_span(c)) is not None)
+    if not spans:
+        shown = text if context is None else text[: 2 * context]
+        return html.escape(shown) + ("…" if len(shown) < len(text) else "")
+    first, last = spans[0][0][0], spans[-1][0][1]
+    lo, hi = (0, len(text)) if context is None else window(text, first, last, context)
+    out = ["…" if lo > 0 else ""]
+    at = lo
+    for (a, b), n in spans:
+        if a < at:  # overlapping spans cannot both be marked; keep the first
+            continue
+        cls = "qa-hl qa-hl-focus" if n == focus else "qa-hl"
+        out.append(html.escape(text[at:a]))
+        out.append(f"<mark class='{cls}' data-n='{n}'>{html.escape(text[a:b])}</mark>")
+        at = b
+    out.append(html.escape(text[at:hi]))
+    out.append("…" if hi < len(text) else "")
+    return "".join(out)
 
 
 def meta_html(date: str | None, source: str | None, url: str | None) -> str:
@@ -124,19 +138,33 @@ def meta_html(date: str | None, source: str | None, url: str | None) -> str:
     return shown or "<span class='qa-muted'>no date or source</span>"
 
 
-def _citation_card(c: Citation, turn: int, focus: bool) -> str:
-    cls = "qa-source qa-focus" if focus else "qa-source"
-    snippet = highlighted_passage(c, SNIPPET_CHARS)
-    whole = highlighted_passage(c)
+def by_passage(citations: Sequence[Citation]) -> list[list[Citation]]:
+    """The citations grouped by the passage they quote, in the order of their numbers."""
+    groups: dict[tuple[str, int, int], list[Citation]] = {}
+    for c in sorted(citations, key=lambda c: c.n):
+        groups.setdefault((c.article_id, c.passage_start, c.passage_end), []).append(c)
+    return list(groups.values())
+
+
+def _passage_card(cites: list[Citation], turn: int, focus: int | None) -> str:
+    """One card per cited passage: its title and metadata once, the passage with
+    every sentence cited from it marked. The card's id names its first citation;
+    ``data-cites`` lists all of them."""
+    c = cites[0]
+    numbers = [x.n for x in cites]
+    cls = "qa-source qa-focus" if focus in numbers else "qa-source"
+    snippet = marked_passage(cites, SNIPPET_CHARS, focus)
+    whole = marked_passage(cites, None, focus)
     more = (
         f"<details class='qa-whole'><summary>Whole passage</summary>"
         f"<div class='qa-passage'>{whole}</div></details>"
         if snippet != whole
         else ""
     )
+    label = "".join(f"<span class='qa-num'>[{n}]</span>" for n in numbers)
     return (
-        f"<div class='{cls}' id='qa-src-{cite_ref(turn, c.n)}' data-n='{c.n}'>"
-        f"<div class='qa-source-title'><span class='qa-num'>[{c.n}]</span> {html.escape(c.title)}</div>"
+        f"<div class='{cls}' id='qa-src-{cite_ref(turn, c.n)}' data-cites=' {' '.join(map(str, numbers))} '>"
+        f"<div class='qa-source-title'>{label} {html.escape(c.title)}</div>"
         f"<div class='qa-meta'>{meta_html(c.date, c.source, c.url)}</div>"
         f"<div class='qa-passage'>{snippet}</div>{more}</div>"
     )
@@ -170,7 +198,7 @@ def sources_html(answer: Answer, turn: int = 0, focus: int | None = None, settin
         head += f"<div class='qa-muted'>{html.escape(settings)}</div>"
     out = [head + "</div>"]
     if answer.citations:
-        out += [_citation_card(c, turn, c.n == focus) for c in answer.citations]
+        out += [_passage_card(group, turn, focus) for group in by_passage(answer.citations)]
     else:
         out.append("<p class='qa-empty'>No sentence answered this question; nothing is cited.</p>")
     rest = uncited_passages(answer)
@@ -185,9 +213,16 @@ def empty_sources_html(message: str = "Ask a question: its sources show here.") 
     return f"<p class='qa-empty'>{html.escape(message)}</p>"
 
 
-def settings_summary(k: int, mode: str, since: str | None, until: str | None, source: str | None) -> str:
-    """One line saying how an answer was searched, e.g. ``5 passages · hybrid · since 2025-01-01``."""
-    parts = [f"{k} passages", mode]
+def settings_summary(
+    k: int, mode: str, since: str | None, until: str | None, source: str | None, shown: int | None = None
+) -> str:
+    """One line saying what is shown and how it was searched, e.g. ``5 passages ·
+    hybrid · since 2025-01-01``, or ``2 passages (5 asked for) · …`` when fewer came back."""
+    count = k if shown is None else shown
+    head = f"{count} passage{'' if count == 1 else 's'}"
+    if shown is not None and shown < k:
+        head += f" ({k} asked for)"
+    parts = [head, mode]
     if since:
         parts.append(f"since {since}")
     if until:

@@ -40,9 +40,12 @@ def uploads_dir(assistant: Assistant) -> Path:
 def check_upload(path: Path) -> str | None:
     """Why this file cannot be added, or None when it may be."""
     suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        accepted = ", ".join(UPLOAD_TYPES)
+        return f"PDF is not read yet; save the article as text or HTML, or upload one of {accepted}"
     if suffix not in UPLOAD_TYPES:
         kind = f"{suffix} files" if suffix else "files without an extension"
-        return f"{kind} are not accepted; upload one of {', '.join(UPLOAD_TYPES)}"
+        return f"{kind} are not articles this reads; upload one of {', '.join(UPLOAD_TYPES)}"
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         return (
@@ -115,6 +118,18 @@ def add_uploads(
     if progress:
         progress(1.0, "Done")
     return rows, results_summary(rows)
+
+
+def results_html(rows: Sequence[Sequence[str]]) -> str:
+    """The upload results as an escaped HTML table (whole words, never cut mid-word)."""
+    if not rows:
+        return ""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in RESULT_HEADERS)
+    cells = ["".join(f"<td>{html.escape(str(x))}</td>" for x in r) for r in rows]
+    body = "".join(
+        f"<tr class='qa-result-{html.escape(str(r[1]))}'>{c}</tr>" for r, c in zip(rows, cells, strict=True)
+    )
+    return f"<table class='qa-results'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def results_summary(rows: Sequence[Sequence[str]]) -> str:
