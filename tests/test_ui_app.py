@@ -1,6 +1,7 @@
 """The served app: the HTTP API (gradio_client), the MCP tools, login, start-up time."""
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -31,9 +32,25 @@ def assistant(tmp_path_factory):
 def served(assistant):
     from ui.app import build_app, launch
 
-    app = launch(build_app(assistant), port=None, block=False, quiet=True)
+    app = launch(build_app(assistant), port=None, block=False, quiet=True, json_api=assistant)
     yield app
     app.close()
+
+
+def post(url: str, body: object, auth: tuple[str, str] | None = None) -> tuple[int, object]:
+    """POST JSON; ``(status, parsed body)`` whatever the status."""
+    import base64
+    import json
+
+    headers = {"content-type": "application/json"}
+    if auth:
+        headers["authorization"] = "Basic " + base64.b64encode(":".join(auth).encode()).decode()
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
 
 
 def without_timings(d):
@@ -78,6 +95,43 @@ def test_api_errors_say_what_to_do(served):
         client.predict("steel", k=50, api_name="/search")
     with pytest.raises(AppError, match="since must be a date"):
         client.predict(QUESTION, since="yesterday", api_name="/ask")
+
+
+def test_the_json_api_answers_in_one_request_with_the_contract(served, assistant):
+    url = served.local_url + "api/"
+    code, got = post(url + "ask", {"question": QUESTION})
+    assert code == 200 and list(got) == list(assistant.ask(QUESTION).to_dict())
+    assert without_timings(got) == without_timings(assistant.ask(QUESTION).to_dict())
+    code, follow = post(url + "ask", {"question": "And what did Carney say?",
+                                      "history": ["What did Trump say about USMCA?"], "k": 2})  # fmt: skip
+    assert (
+        code == 200 and follow["query"] == "What did Carney say about USMCA?" and len(follow["passages"]) == 2
+    )
+    code, got = post(url + "search", {"query": "steel tariffs", "k": 2, "mode": "bm25"})
+    assert code == 200 and got == [p.to_dict() for p in assistant.search("steel tariffs", k=2, mode="bm25")]
+    with urllib.request.urlopen(url + "health", timeout=10) as r:
+        assert json.loads(r.read()) == {"ok": True, "articles": 1, "chunks": 3}
+    with urllib.request.urlopen(url + "openapi.json", timeout=10) as r:
+        paths = json.loads(r.read())["paths"]
+    assert {"/ask", "/search", "/health"} <= set(paths)
+    assert status(url + "docs") == 200
+
+
+def test_json_api_errors_are_one_line_4xx_and_one_log_line(served, caplog):
+    url = served.local_url + "api/"
+    with caplog.at_level("WARNING", logger="ui.jsonapi"):
+        cases = [
+            (post(url + "ask", {"question": ""}), 400, "the question is empty"),
+            (post(url + "search", {"query": "steel", "k": 500}), 400, "ask for k <= 3"),
+            (post(url + "ask", {"question": QUESTION, "since": "yesterday"}), 400, "since must be a date"),
+            (post(url + "ask", {"k": 2}), 422, "question: Field required"),
+            (post(url + "ask", {"question": QUESTION, "k": "many"}), 422, "k:"),
+        ]
+    for (code, body), want_code, want in cases:
+        assert code == want_code and list(body) == ["error"] and want in body["error"], body
+        assert "\n" not in body["error"] and "Traceback" not in body["error"]
+    lines = [r for r in caplog.records if r.name == "ui.jsonapi"]
+    assert len(lines) == len(cases) and all(r.exc_info is None for r in lines)
 
 
 def test_ask_and_search_are_mcp_tools(served):
@@ -163,6 +217,32 @@ def test_qa_serve_is_ready_within_10_s_and_qa_auth_turns_on_login(tmp_path, mini
         assert status(url + "config") == 401  # nothing but the login page without logging in
         client = Client(url, auth=("alice", "secret"), verbose=False)
         assert "Karoline Leavitt" in client.predict(QUESTION, api_name="/ask")["answer"]
+        code, body = post(url + "api/ask", {"question": QUESTION})  # the JSON API asks for the login too
+        assert code == 401 and "HTTP Basic" in body["error"]
+        assert post(url + "api/ask", {"question": QUESTION}, auth=("alice", "wrong"))[0] == 401
+        code, body = post(url + "api/ask", {"question": QUESTION}, auth=("alice", "secret"))
+        assert code == 200 and "Karoline Leavitt" in body["answer"]
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_taken_default_port_moves_on_and_an_explicit_one_is_an_error():
+    from qa import QAError
+    from ui.app import pick_port
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(QAError, match=f"port {port} on 127.0.0.1 is in use.*--port N"):
+            pick_port("127.0.0.1", port)
+        import ui.app
+
+        old = ui.app.DEFAULT_PORT
+        ui.app.DEFAULT_PORT = port
+        try:
+            chosen, note = pick_port("127.0.0.1", None)
+        finally:
+            ui.app.DEFAULT_PORT = old
+        assert chosen > port and f"port {port} is in use; serving on port {chosen}" in note
