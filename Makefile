@@ -10,12 +10,21 @@ install: $(STAMP)
 
 # torch first, pinned: its CPU build is what this project runs on; an unpinned
 # torch (pulled in by sentence-transformers) would fetch a multi-GB CUDA build.
+# pip prints a line per package (and progress bars in a terminal), so a first run that
+# takes minutes shows what it is doing.
+PIP := $(BIN)/pip install --disable-pip-version-check --no-input
+
 $(STAMP): pyproject.toml
+	@echo "==> 1/4 creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "==> 2/4 upgrading pip"
+	$(PIP) --quiet --upgrade pip
+	@echo "==> 3/4 installing torch 2.13.0, CPU build (the largest download; a few minutes on a new machine)"
+	$(PIP) torch==2.13.0
+	@echo "==> 4/4 installing article-qa and its dependencies (sentence-transformers, faiss, gradio, ...)"
+	$(PIP) -e '.[dev]'
 	touch $(STAMP)
+	@echo "==> set up; later runs skip this until pyproject.toml changes"
 
 run: install          ## build the demo index if missing, open the chat UI on http://127.0.0.1:7860
 	$(BIN)/qa serve --demo

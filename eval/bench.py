@@ -42,7 +42,7 @@ from eval.benchdata import (
     squad_corpus,
     synthetic_index,
 )
-from eval.benchmeasure import measure_ingest, serve_in_subprocess
+from eval.benchmeasure import cold_ask, measure_ingest, precision_choice, serve_in_subprocess
 from index.errors import InputError
 from index.manifest import IndexSettings
 from index.records import DB
@@ -167,6 +167,11 @@ def run(config: BenchConfig) -> dict[str, Any]:
             pool, settings = make_pool()
             row["update"] = measure_update(index_dir, pool, settings, chunks=n)
         query.append(row | info | measured)
+    cold = None
+    if real_chunks:
+        say(f"asking {min(5, len(questions))} questions with 'qa ask' as new processes ({real_dir})")
+        cold = cold_ask(real_dir, questions, config.precision)
+    choice = precision_choice(embedder()) if config.model is None else None
     return {
         "format": FORMAT,
         "machine": machine | {"load_avg_end": round(os.getloadavg()[0], 2)},
@@ -183,6 +188,8 @@ def run(config: BenchConfig) -> dict[str, Any]:
         "ingest": ingest,
         "query": query,
         "ivf_real": ivf_real,
+        "cold_ask": cold,
+        "precision_choice": choice,
     }
 
 
@@ -304,6 +311,18 @@ def format_report(result: dict[str, Any]) -> str:
             for u in [r["update"]]
         ]  # fmt: skip
         lines += _table(head, rows)
+    cold = result.get("cold_ask")
+    if cold:
+        lines.append(
+            f"qa ask as a new process (imports, open, model, answer; {cold['page_cache']} page cache): "
+            f"p50 {cold['p50_s']:.2f} s, {cold['min_s']:.2f}-{cold['max_s']:.2f} s "
+            f"over {cold['runs']} questions"
+        )
+    choice = result.get("precision_choice")
+    if choice:
+        lines.append(f"precision auto on {choice['machine']}:")
+        lines.append(f"  questions: {choice['query']['precision']} ({choice['query']['reason']})")
+        lines.append(f"  large ingests: {choice['bulk']['precision']} ({choice['bulk']['reason']})")
     ivf = result.get("ivf_real")
     if ivf:
         lines.append(

@@ -15,9 +15,11 @@ import os
 import resource
 import shutil
 import sqlite3
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +115,55 @@ def precision_speedup(texts: Sequence[str], embedder: Any, fp32: Any | None) -> 
         "fp32_per_s": round(rates["fp32"], 2),
         "selected_per_s": round(rates[selected], 2),
         "speedup": round(rates[selected] / rates["fp32"], 3),
+    }
+
+
+# -- a one-off question from the command line --------------------------------------
+
+
+def cold_ask(
+    index_dir: Path, questions: Sequence[str], precision: str | None = None, runs: int = 5
+) -> dict[str, Any]:
+    """Wall time of ``qa ask QUESTION --index DIR`` as a new process, once per question
+    (``runs`` of them): imports, opening the index, loading the model, the answer, the
+    exit. The index's files are in the page cache (they were just served): these are
+    warm-cache figures, which is what a user's second and later commands see."""
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    if precision:
+        env["QA_PRECISION"] = precision
+    times = []
+    for question in list(questions)[:runs]:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "qa.cli", "ask", question, "--index", str(index_dir)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
+        times.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise QAError(f"qa ask on {index_dir} failed: {' '.join(done.stderr.split())[:300]}")
+    times.sort()
+    return {
+        "runs": len(times),
+        "p50_s": round(times[len(times) // 2], 3),
+        "min_s": round(times[0], 3),
+        "max_s": round(times[-1], 3),
+        "page_cache": "warm",
+    }
+
+
+def precision_choice(embedder: Any) -> dict[str, Any] | None:
+    """What ``auto`` picked and why, with the figures it picked from (None unless auto)."""
+    profile = getattr(embedder, "profile", None)
+    if profile is None:
+        return None
+    return {
+        "query": asdict(profile.choose("query")),
+        "bulk": asdict(profile.choose("bulk")),
+        "measured": [asdict(m) for m in profile.measured],
+        "machine": profile.machine,
     }
 
 

@@ -18,8 +18,11 @@ def ensure_demo_index(index_dir: str | Path, model: str | None = None) -> Path:
 
     Re-running is cheap: unchanged articles are not embedded again, and an
     edited demo article is replaced."""
+    from index.store import IndexStore
     from qa import Assistant
 
+    if not IndexStore.exists(index_dir):
+        log.warning("building the demo index in %s from %s (first run only)", index_dir, DEMO_ARTICLES)
     with Assistant.open(index_dir, model=model) as assistant:
         report = assistant.add([DEMO_ARTICLES], progress=sys.stderr.isatty())
     if report.added or report.replaced:

@@ -124,7 +124,10 @@ def test_bench_end_to_end_on_tiny_sizes(tmp_path):
     config = BenchConfig(sizes=(300,), queries=20, quick=True, model="hash:64", work=tmp_path, progress=False)
     result = run(config)
     json.dumps(result)  # one JSON line
-    assert {"format", "machine", "config", "ingest", "query", "ivf_real"} <= result.keys()
+    assert {"format", "machine", "config", "ingest", "query", "ivf_real", "cold_ask"} <= result.keys()
+    cold = result["cold_ask"]
+    assert cold["runs"] == 5 and 0 < cold["min_s"] <= cold["p50_s"] <= cold["max_s"]
+    assert result["precision_choice"] is None  # the hashing model has no precisions to choose from
     (ing,) = result["ingest"]
     assert INGEST_KEYS <= ing.keys() and ing["corpus"] == "squad-dev-half"
     assert ing["articles"] == 24 and ing["chunks"] > 1000 and ing["tokens"] > ing["chunks"]

@@ -1,16 +1,18 @@
-"""A bounded load test of ``qa serve`` through its HTTP API (loopback only).
+"""A bounded load test of ``qa serve`` through its HTTP APIs (loopback only).
 
-``QA_LOAD_CLIENTS`` clients (default 20), each with its own gradio_client
-connection, ask varied questions (with and without follow-up history) for
-``QA_LOAD_SECONDS`` (default 15 in CI; docs/RELIABILITY.md quotes 60 s runs),
-on an index of the demo articles built with ``QA_LOAD_MODEL`` (default the
-hashing embedder; ``default`` for the packaged MiniLM). A third of the way in,
-``qa ingest`` adds an article to the same index from another process: it must
-get the writer lock at once (the server only reads), and the server must keep
-answering and start citing the new article without a restart. Zero errors are
-allowed; the server's memory must level off; p50/p95 are printed (and written
-to ``$QA_LOAD_REPORT`` as JSON when set). Everything stops by itself: the
-clients at the deadline, the server in a ``finally``."""
+``QA_LOAD_CLIENTS`` clients (default 20), each with its own connection, ask
+varied questions (with and without follow-up history) for ``QA_LOAD_SECONDS``
+(default 15 in CI; docs/RELIABILITY.md quotes 60 s runs), once through Gradio's
+API (gradio_client: queue join, then an event stream) and once through the plain
+JSON API (one ``POST /api/ask`` per answer), on an index of the demo articles
+built with ``QA_LOAD_MODEL`` (default the hashing embedder; ``default`` for the
+packaged MiniLM). A third of the way in, ``qa ingest`` adds an article to the
+same index from another process: it must get the writer lock at once (the
+server only reads), and the server must keep answering and start citing the new
+article without a restart. Zero errors are allowed; the server's memory must
+level off; p50/p95 are printed (and written to ``$QA_LOAD_REPORT`` with the
+path in the name, as JSON, when set). Everything stops by itself: the clients
+at the deadline, the server in a ``finally``."""
 
 from __future__ import annotations
 
@@ -113,20 +115,39 @@ def server(tmp_path):
         log.close()
 
 
-def test_serve_answers_20_clients_through_an_ingest_with_no_errors(server):
+class JsonClient:
+    """One client of the plain JSON API: ``POST /api/ask`` with HTTP Basic credentials."""
+
+    def __init__(self, url: str) -> None:
+        import base64
+
+        self.url = url + "api/ask"
+        self.auth = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+
+    def predict(self, question: str, history: list[str], api_name: str = "/ask") -> dict:
+        body = json.dumps({"question": question, "history": history}).encode()
+        headers = {"content-type": "application/json", "authorization": self.auth}
+        req = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return json.loads(r.read())
+
+
+@pytest.mark.parametrize("path", ["gradio", "json"])
+def test_serve_answers_20_clients_through_an_ingest_with_no_errors(server, path):
     from gradio_client import Client
 
     url, proc, index, tmp = server
     assert http_status(url + "config") == 401  # the API is behind the login
+    assert http_status(url + "api/health") == 401
     with socket.socket() as s:  # bound to loopback only: not reachable on other addresses
         port = int(url.rsplit(":", 1)[1].strip("/"))
         assert s.connect_ex((_outward_address(), port)) != 0 or _outward_address() == "127.0.0.1"
 
-    clients: list[Client] = []
+    clients: list[Client | JsonClient] = []
     lock = threading.Lock()
 
     def connect() -> None:
-        c = Client(url, auth=(USER, PASSWORD), verbose=False)
+        c = Client(url, auth=(USER, PASSWORD), verbose=False) if path == "gradio" else JsonClient(url)
         with lock:
             clients.append(c)
 
@@ -203,6 +224,7 @@ def test_serve_answers_20_clients_through_an_ingest_with_no_errors(server):
 
     latencies.sort()
     report = {
+        "path": path,
         "model": MODEL,
         "clients": CLIENTS,
         "seconds": SECONDS,
@@ -220,8 +242,9 @@ def test_serve_answers_20_clients_through_an_ingest_with_no_errors(server):
         "new_article_cited": seen_new.is_set(),
     }
     print("\nload:", json.dumps(report))
-    if os.environ.get("QA_LOAD_REPORT"):
-        Path(os.environ["QA_LOAD_REPORT"]).write_text(json.dumps(report, indent=2) + "\n")
+    if os.environ.get("QA_LOAD_REPORT"):  # one file per path: report.json -> report-gradio.json, ...
+        out = Path(os.environ["QA_LOAD_REPORT"])
+        out.with_name(f"{out.stem}-{path}{out.suffix}").write_text(json.dumps(report, indent=2) + "\n")
 
     assert errors == [], errors[:5]
     assert ingest_result.get("rc") == 0, ingest_result.get("stderr")  # the server never holds the writer lock
