@@ -16,6 +16,9 @@ KEYS = (
     "citation_precision",
     "abstain_rate",
     "abstain_correct",
+    "tentative_rate",
+    "unanswerable_not_confident",
+    "answer_sentences",
     "latency_ms_p50",
     "latency_ms_p95",
     "index_seconds",
@@ -41,6 +44,22 @@ def write_report(out: Path, blocks: list[dict[str, Any]], rows: list[dict[str, A
         lines.append(f"| {key} | " + " | ".join(_fmt(b.get(key)) for b in blocks) + " |")
     lines.append("")
     lines += [f"![{name}]({name})" for name in plots]
+    for block in blocks:
+        rel = block.get("confidence")
+        if rel:
+            mode = block["config"]["mode"]
+            lines += [
+                "",
+                f"## {mode}: is the confidence calibrated? (ECE {rel['ece']:.3f})",
+                "",
+                "| confidence | questions | mean confidence | share right |",
+                "|---|---:|---:|---:|",
+            ]
+            lines += [
+                f"| {b['low']:.1f}-{b['high']:.1f} | {b['count']} | {b['predicted']:.3f} "
+                f"| {b['observed']:.3f} |"
+                for b in rel["bins"]
+            ]
     for block in blocks:
         mode = block["config"]["mode"]
         failures = [r for r in rows if r["config"] == mode and r["failed"]]
@@ -94,6 +113,27 @@ def _plots(out: Path, blocks: list[dict[str, Any]], rows: list[dict[str, Any]]) 
         fig.savefig(out / "hit_at_k.png", dpi=110)
         plt.close(fig)
         names.append("hit_at_k.png")
+    if any(b.get("confidence") for b in blocks):
+        fig, ax = plt.subplots(figsize=(5, 5))
+        ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="calibrated")
+        for b in blocks:
+            rel = b.get("confidence")
+            if rel:
+                ax.plot([x["predicted"] for x in rel["bins"]], [x["observed"] for x in rel["bins"]],
+                        marker="o", label=b["config"]["mode"])  # fmt: skip
+        ax.set(
+            xlabel="confidence",
+            ylabel="share of answers right",
+            title="Reliability",
+            xlim=(0, 1),
+            ylim=(0, 1),
+        )
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out / "reliability.png", dpi=110)
+        plt.close(fig)
+        names.append("reliability.png")
     fig, ax = plt.subplots(figsize=(6, 4))
     for b in blocks:
         lat = [r["latency_ms"] for r in rows if r["config"] == b["config"]["mode"]]

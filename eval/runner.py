@@ -1,5 +1,11 @@
-"""``qa eval``: index the articles, ask every question through ``Assistant.ask``,
-score the answers, and write summary.json, results.jsonl and report.md."""
+"""``qa eval``: index the articles, ask every question through ``Assistant.ask``
+exactly as a user does (the default number of passages), score the answers, and
+write summary.json, results.jsonl and report.md.
+
+Retrieval metrics need a longer ranked list than an answer shows (hit@k up to 20):
+that list comes from ``Assistant.search`` with the question as the answer searched
+it (follow-ups rewritten), which ranks the same way (its first five are the
+answer's passages), so the answer itself is what users get."""
 
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from eval import metrics
 from eval.formats import Question, load
 from eval.gold import Judged, Resolver
 from index.errors import InputError
-from qa import Answer, Assistant
+from qa import Answer, Assistant, Passage
 from qa.retrieve import MODES
 
 log = logging.getLogger(__name__)
@@ -98,7 +104,13 @@ def run(
 
 def _settings(assistant: Assistant) -> dict[str, Any]:
     s = assistant.store.settings
-    return {"model": s.model_name, "chunk_size": s.chunk.size, "chunk_overlap": s.chunk.overlap}
+    return {
+        "model": s.model_name,
+        "precision": getattr(assistant.embedder, "precision", None),
+        "calibration": assistant.calibration.source,
+        "chunk_size": s.chunk.size,
+        "chunk_overlap": s.chunk.overlap,
+    }
 
 
 def _ask_all(
@@ -118,9 +130,10 @@ def _ask_all(
     rows = []
     for q, j in zip(qs, judged, strict=True):
         t0 = time.perf_counter()
-        answer = assistant.ask(q.question, k=depth, history=list(q.history), mode=mode)
+        answer = assistant.ask(q.question, history=list(q.history), mode=mode)
         latency = (time.perf_counter() - t0) * 1000
-        rows.append(score_question(q, j, answer, latency, mode, k))
+        ranked = assistant.search(answer.query, k=depth, mode=mode) if depth > len(answer.passages) else None
+        rows.append(score_question(q, j, answer, latency, mode, k, ranked))
         if bar is not None:
             bar.update()
     if bar is not None:
@@ -129,13 +142,21 @@ def _ask_all(
 
 
 def score_question(
-    q: Question, j: Judged, answer: Answer, latency_ms: float, mode: str, k: int
+    q: Question,
+    j: Judged,
+    answer: Answer,
+    latency_ms: float,
+    mode: str,
+    k: int,
+    ranked: Sequence[Passage] | None = None,
 ) -> dict[str, Any]:
-    """One results.jsonl row: what was asked, what came back, and its metrics."""
-    hits = [j.passage_hit(p.article_id, p.start, p.end) for p in answer.passages]
+    """One results.jsonl row: what was asked, what came back, and its metrics.
+    ``ranked`` is the longer list retrieval metrics are taken from (else the answer's)."""
+    passages = list(ranked) if ranked is not None else list(answer.passages)
+    hits = [j.passage_hit(p.article_id, p.start, p.end) for p in passages]
     rank = metrics.first_hit_rank(hits)
     has_gold = bool(j.grades)
-    docs = metrics.dedupe([p.article_id for p in answer.passages])
+    docs = metrics.dedupe([p.article_id for p in passages])
     text = _MARKER.sub("", answer.answer)
     cites = [
         {
@@ -167,10 +188,13 @@ def score_question(
                 "score": round(p.score, 5),
                 "hit": h,
             }
-            for i, (p, h) in enumerate(zip(answer.passages, hits, strict=True))
+            for i, (p, h) in enumerate(zip(passages, hits, strict=True))
         ],
         "first_hit_rank": rank,
         "answer": answer.answer,
+        "status": answer.status,
+        "confidence": round(answer.confidence, 4),
+        "note": answer.note,
         "abstained": answer.abstained,
         "abstain_reason": answer.abstain_reason,
         "citations": cites,
@@ -203,6 +227,7 @@ def summarize(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
     contains = [r["answer_contains"] for r in rows if "answer_contains" in r]
     cites = [c["correct"] for r in judged for c in r["citations"]]
     latencies = [r["latency_ms"] for r in rows]
+    answered = [r for r in rows if not r["abstained"]]
 
     def avg(key: str) -> float | None:
         return round(metrics.mean([r[key] for r in judged]), 4) if judged else None
@@ -227,7 +252,48 @@ def summarize(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
         "abstain_correct": (
             round(metrics.mean([float(r["abstained"]) for r in unanswerable]), 4) if unanswerable else None
         ),
+        "tentative_rate": _share([r["status"] == "tentative" for r in answerable]),
+        "unanswerable_not_confident": _share([r["status"] != "answer" for r in unanswerable]),
+        "answer_sentences": round(metrics.mean([float(len(r["citations"])) for r in answered]), 3)
+        if answered
+        else None,
+        "confidence": _reliability(rows),
         "latency_ms_p50": round(metrics.percentile(latencies, 50), 2),
         "latency_ms_p95": round(metrics.percentile(latencies, 95), 2),
         "hit_curve": curve,
+    }
+
+
+def _share(flags: Sequence[bool]) -> float | None:
+    return round(metrics.mean([float(f) for f in flags]), 4) if flags else None
+
+
+def right(row: dict[str, Any]) -> bool:
+    """An answer holding a gold answer (an unanswerable question is never answered right)."""
+    return not row["unanswerable"] and bool(row.get("answer_contains"))
+
+
+def _reliability(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """How often answers of each confidence were right, over questions with answer strings
+    or none to give (the calibration's own measure: ``eval.fit.reliability``)."""
+    from eval.fit import expected_calibration_error, reliability
+
+    scored = [r for r in rows if r["unanswerable"] or "answer_contains" in r]
+    if not scored:
+        return None
+    p = [r["confidence"] for r in scored]
+    ok = [right(r) for r in scored]
+    return {
+        "questions": len(scored),
+        "ece": round(expected_calibration_error(p, ok), 4),
+        "bins": [
+            {
+                "low": round(b.low, 2),
+                "high": round(b.high, 2),
+                "count": b.count,
+                "predicted": round(b.predicted, 3),
+                "observed": round(b.observed, 3),
+            }
+            for b in reliability(p, ok)
+        ],
     }

@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index.article import Article
 from index.chunking import Chunker
 from index.embed import Embedder
 from index.lexical import tokenize
 from index.readers import Problem, find_files, read_file
 from index.records import NewChunk
+from index.sentence_vectors import SentenceVectors, chunk_sentences
 from index.store import IndexStore
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,7 @@ class IngestReport:
     added: tuple[dict[str, str], ...] = ()
     replaced: tuple[dict[str, str], ...] = ()
     unchanged: tuple[dict[str, str], ...] = ()
+    upgraded: tuple[dict[str, str], ...] = ()  # unchanged, but given what an older version did not store
     duplicates: tuple[dict[str, str], ...] = ()
     rejected: tuple[Problem, ...] = ()
     chunks_added: int = 0
@@ -48,6 +52,7 @@ class IngestReport:
             "added": list(self.added),
             "replaced": list(self.replaced),
             "unchanged": list(self.unchanged),
+            "upgraded": list(self.upgraded),
             "duplicates": list(self.duplicates),
             "rejected": [p.to_dict() for p in self.rejected],
             "chunks_added": self.chunks_added,
@@ -58,7 +63,9 @@ class IngestReport:
     def summary(self) -> str:
         return (
             f"{len(self.added)} added, {len(self.replaced)} replaced, "
-            f"{len(self.unchanged)} unchanged, {len(self.duplicates)} duplicate, "
+            f"{len(self.unchanged)} unchanged, "
+            + (f"{len(self.upgraded)} upgraded, " if self.upgraded else "")
+            + f"{len(self.duplicates)} duplicate, "
             f"{len(self.rejected)} rejected; {self.chunks_added} chunks stored, "
             f"{self.chunks_embedded} embedded in {self.seconds:.1f} s"
         )
@@ -69,6 +76,7 @@ class _Tally:
     added: list[dict[str, str]] = field(default_factory=list)
     replaced: list[dict[str, str]] = field(default_factory=list)
     unchanged: list[dict[str, str]] = field(default_factory=list)
+    upgraded: list[dict[str, str]] = field(default_factory=list)
     duplicates: list[dict[str, str]] = field(default_factory=list)
     rejected: list[Problem] = field(default_factory=list)
     chunks_added: int = 0
@@ -90,14 +98,24 @@ def make_chunker(store: IndexStore, embedder: Embedder) -> Chunker:
     return Chunker(store.settings.chunk, embedder.count_tokens, embedder.max_tokens)
 
 
+def title_line(title: str) -> str:
+    """What goes in front of each chunk of an article: its title, shortened."""
+    return " ".join(title.split()[:_TITLE_WORDS])
+
+
+def indexed_text(title: str, chunk: str) -> str:
+    """The text the model is given for a chunk: the title line, then the chunk."""
+    return f"{title_line(title)}\n{chunk}"
+
+
 def chunk_article(article: Article, chunker: Chunker, count_model: Any) -> list[tuple[int, int, str]]:
     """``(start, end, indexed text)`` per chunk; the indexed text is the title
     line (shortened) followed by the chunk, and always fits the model."""
-    context = " ".join(article.title.split()[:_TITLE_WORDS])
+    context = title_line(article.title)
     reserve = chunker.count(context) + 1
     model_reserve = count_model([context])[0] + 1
     spans = chunker.split(article.text, reserve=reserve, model_reserve=model_reserve)
-    return [(a, b, f"{context}\n{article.text[a:b]}") for a, b in spans]
+    return [(a, b, indexed_text(article.title, article.text[a:b])) for a, b in spans]
 
 
 def ingest(
@@ -122,6 +140,7 @@ def ingest(
         added=tuple(tally.added),
         replaced=tuple(tally.replaced),
         unchanged=tuple(tally.unchanged),
+        upgraded=tuple(tally.upgraded),
         duplicates=tuple(tally.duplicates),
         rejected=tuple(tally.rejected),
         chunks_added=tally.chunks_added,
@@ -194,10 +213,12 @@ def _store_batch(
 ) -> None:
     stored = store.hashes(a.id for a in batch)
     same_text = store.ids_for_text(a.text_hash for a in batch)
+    same = [a.id for a in batch if a.id in stored and stored[a.id][0] == a.content_hash]
+    older = store.articles_without_sentences(same) if same else set()
     todo: list[tuple[Article, list[tuple[int, int, str, str]], bool]] = []
     for art in batch:
         old = stored.get(art.id)
-        if old is not None and old[0] == art.content_hash:
+        if old is not None and old[0] == art.content_hash and art.id not in older:
             tally.unchanged.append(_entry(art))
             continue
         other = same_text.get(art.text_hash)
@@ -212,24 +233,51 @@ def _store_batch(
     if not todo:
         return
     vectors = store.stored_vectors({h for _, spans, _ in todo for *_, h in spans})
-    missing = {h: text for _, spans, _ in todo for _, _, text, h in spans if h not in vectors}
+    missing = {
+        h: (text, art.text[a:b])
+        for art, spans, _ in todo
+        for a, b, text, h in spans
+        if vectors.get(h, (None, None))[1] is None
+    }
     tally.chars_done += sum(len(a.text) for a in batch)
     plan = getattr(embedder, "plan", None)  # an auto precision may switch engines for a large ingest
     if missing and plan is not None:
         per_char = (tally.chunks_embedded + len(missing)) / max(tally.chars_done, 1)
         plan(len(missing) + int(tally.chars_left * per_char))
     if missing:
-        fresh = embedder.encode(list(missing.values()), progress=progress and len(missing) >= 64)
-        vectors.update(zip(missing.keys(), fresh, strict=True))
+        vectors.update(_embed(embedder, missing, progress and len(missing) >= 64))
     upserts = []
     for art, spans, replacing in todo:
-        chunks = [NewChunk(a, b, art.text[a:b], text, h, vectors[h]) for a, b, text, h in spans]
+        chunks = [NewChunk(a, b, art.text[a:b], text, h, *vectors[h]) for a, b, text, h in spans]
         upserts.append((art, chunks))
-        (tally.replaced if replacing else tally.added).append(_entry(art))
+        if art.id in older:
+            tally.upgraded.append(_entry(art))
+        else:
+            (tally.replaced if replacing else tally.added).append(_entry(art))
         tally.chunks_added += len(chunks)
     store.apply(upserts, derive=False)
     tally.chunks_embedded += len(missing)
     tally.batches += 1
+
+
+def _embed(
+    embedder: Embedder, chunks: dict[str, tuple[str, str]], progress: bool
+) -> dict[str, tuple[np.ndarray, bytes]]:
+    """``{hash: (vector, sentence vectors blob)}`` for chunks given as ``{hash: (indexed
+    text, chunk text)}``: one pass of the model gives both (the sentences' spans are
+    found in the chunk text, which ends the indexed text)."""
+    spans = [chunk_sentences(chunk) for _, chunk in chunks.values()]
+    shifted = [
+        [(a + len(indexed) - len(chunk), b + len(indexed) - len(chunk)) for a, b in s]
+        for (indexed, chunk), s in zip(chunks.values(), spans, strict=True)
+    ]
+    vecs, parts = embedder.encode_spans(
+        [indexed for indexed, _ in chunks.values()], shifted, progress=progress
+    )
+    return {
+        h: (vec, SentenceVectors(np.asarray(s, dtype=np.int64).reshape(-1, 2), part).to_blob())
+        for h, vec, s, part in zip(chunks, vecs, spans, parts, strict=True)
+    }
 
 
 def _size(path: Path) -> int:

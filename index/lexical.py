@@ -177,6 +177,10 @@ class LexicalIndex:
     def _idf(self, df: int) -> float:
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
+    def df(self, token: str) -> int:
+        """How many live rows contain a (tokenized) term."""
+        return self._term(token)[0]
+
     def idf(self, token: str) -> float:
         """BM25 idf of a (tokenized) term over live rows; unseen terms get the highest idf."""
         return self._idf(self._term(token)[0])

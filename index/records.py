@@ -37,7 +37,9 @@ _ARTICLE_FIELDS = (
 
 @dataclass(frozen=True)
 class NewChunk:
-    """A chunk ready to store: its span, the text that was embedded, and the vector."""
+    """A chunk ready to store: its span, the text that was embedded, the vector, and
+    its sentences' spans and vectors (:class:`index.sentence_vectors.SentenceVectors`
+    as a blob; None for a chunk stored without them)."""
 
     start: int
     end: int
@@ -45,6 +47,7 @@ class NewChunk:
     indexed: str
     hash: str
     vector: np.ndarray
+    sentences: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     ord INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    text TEXT NOT NULL, indexed TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL
+    text TEXT NOT NULL, indexed TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL,
+    sentences BLOB
 );
 CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
 CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
@@ -98,6 +102,18 @@ def connect(path: Path) -> sqlite3.Connection:
         raise
     conn.isolation_level = ""  # back to implicit transactions for `with conn:`
     return conn
+
+
+def has_sentences(conn: sqlite3.Connection) -> bool:
+    """Whether the chunks table has the ``sentences`` column (indexes made before it have not)."""
+    return any(row[1] == "sentences" for row in conn.execute("PRAGMA table_info(chunks)"))
+
+
+def add_sentences_column(conn: sqlite3.Connection) -> None:
+    """Give an older index the ``sentences`` column (empty for its chunks); writers only."""
+    if not has_sentences(conn):
+        with conn:
+            conn.execute("ALTER TABLE chunks ADD COLUMN sentences BLOB")
 
 
 def generation(conn: sqlite3.Connection) -> int:
@@ -226,12 +242,43 @@ def ids_for_text(conn: sqlite3.Connection, text_hashes: list[str]) -> dict[str, 
     return out
 
 
-def stored_vectors(conn: sqlite3.Connection, chunk_hashes: list[str]) -> dict[str, np.ndarray]:
-    out: dict[str, np.ndarray] = {}
+def stored_vectors(
+    conn: sqlite3.Connection, chunk_hashes: list[str]
+) -> dict[str, tuple[np.ndarray, bytes | None]]:
+    """``{hash: (vector, sentence vectors blob or None)}`` of stored chunks with those hashes;
+    a chunk with its sentence vectors is preferred to one without."""
+    out: dict[str, tuple[np.ndarray, bytes | None]] = {}
+    column = "sentences" if has_sentences(conn) else "NULL"
     for part in _batches(chunk_hashes):
-        q = f"SELECT hash, vector FROM chunks WHERE hash IN ({_marks(part)})"
-        for h, blob in conn.execute(q, part):
-            out[h] = np.frombuffer(blob, dtype=np.float32)
+        q = f"SELECT hash, vector, {column} FROM chunks WHERE hash IN ({_marks(part)})"
+        for h, blob, sentences in conn.execute(q, part):
+            if h not in out or out[h][1] is None:
+                out[h] = (np.frombuffer(blob, dtype=np.float32), sentences)
+    return out
+
+
+def sentence_blobs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, bytes | None]:
+    """``{chunk id: its sentence vectors blob, or None}`` for the chunks that exist."""
+    out: dict[int, bytes | None] = {}
+    if not has_sentences(conn):
+        return out | {i: None for i in chunks(conn, ids)}
+    for part in _batches(ids):
+        q = f"SELECT id, sentences FROM chunks WHERE id IN ({_marks(part)})"
+        out.update({r[0]: r[1] for r in conn.execute(q, part)})
+    return out
+
+
+def articles_without_sentences(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+    """Those of ``ids`` that have a chunk stored without sentence vectors."""
+    if not has_sentences(conn):
+        return set(ids)
+    out: set[str] = set()
+    for part in _batches(ids):
+        q = (
+            "SELECT DISTINCT article_id FROM chunks "
+            f"WHERE sentences IS NULL AND article_id IN ({_marks(part)})"
+        )
+        out.update(r[0] for r in conn.execute(q, part))
     return out
 
 
@@ -262,10 +309,20 @@ def commit(
                 tuple(getattr(art, f) for f in _ARTICLE_FIELDS),
             )
             cur.executemany(
-                "INSERT INTO chunks (article_id, ord, start, end, text, indexed, hash, vector)"
-                " VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO chunks (article_id, ord, start, end, text, indexed, hash, vector, sentences)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
                 [
-                    (art.id, i, ch.start, ch.end, ch.text, ch.indexed, ch.hash, _blob(ch.vector))
+                    (
+                        art.id,
+                        i,
+                        ch.start,
+                        ch.end,
+                        ch.text,
+                        ch.indexed,
+                        ch.hash,
+                        _blob(ch.vector),
+                        ch.sentences,
+                    )
                     for i, ch in enumerate(new)
                 ],
             )

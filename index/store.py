@@ -252,10 +252,21 @@ class IndexStore:
         with self._lock:
             return records.ids_for_text(self._conn, list(text_hashes))
 
-    def stored_vectors(self, hashes: Iterable[str]) -> dict[str, np.ndarray]:
-        """Vectors already computed for these chunk hashes (so they are not embedded again)."""
+    def stored_vectors(self, hashes: Iterable[str]) -> dict[str, tuple[np.ndarray, bytes | None]]:
+        """Vectors (and sentence vectors) already computed for these chunk hashes, so
+        that they are not embedded again."""
         with self._lock:
             return records.stored_vectors(self._conn, list(set(hashes)))
+
+    def sentence_blobs(self, ids: Sequence[int]) -> dict[int, bytes | None]:
+        """The stored sentence vectors of these chunks (None for a chunk stored without them)."""
+        with self._lock:
+            return records.sentence_blobs(self._conn, [int(i) for i in ids])
+
+    def articles_without_sentences(self, article_ids: Iterable[str]) -> set[str]:
+        """Those articles that have a chunk stored before sentence vectors were kept."""
+        with self._lock:
+            return records.articles_without_sentences(self._conn, list(article_ids))
 
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
         with self._lock:
@@ -304,6 +315,7 @@ class IndexStore:
             for ch in chunks:
                 _check_dim(ch, self.settings.dim)
         with self._lock:
+            records.add_sentences_column(self._conn)  # an index made before sentence vectors were kept
             records.commit(self._conn, upserts, removals)
 
     def _derive_locked(self) -> View:

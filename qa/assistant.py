@@ -16,11 +16,16 @@ from index.errors import InputError, ModelError
 from index.ingest import IngestReport, ingest
 from index.manifest import IndexSettings
 from index.store import IndexStore
-from qa.compose import CALIBRATED, NO_ANSWER, ComposeSettings, compose
-from qa.quotes import parse_say_question
-from qa.retrieve import MODES, Filters, retrieve
+from qa import calibration as calibrations
+from qa.calibration import Calibration
+from qa.compose import NO_ANSWER, Composed, compose
+from qa.evidence import Candidate, Evidence, gather
+from qa.quotes import names_speaker, parse_say_question
+from qa.retrieve import MODES, Filters, SentenceStep, retrieve
 from qa.rewrite import rewrite
-from qa.types import Answer, Passage
+from qa.sentences import SentenceVectorCache
+from qa.terms import weigher
+from qa.types import Answer, Citation, Passage
 
 if TYPE_CHECKING:
     from index.embed.pytorch import CrossEncoderReranker
@@ -29,6 +34,7 @@ MAX_QUESTION_CHARS = 2000
 RERANK_DEPTH = 20  # candidates the optional cross-encoder re-scores
 MAX_K = 100
 DEFAULT_K = 5
+ANSWER_PASSAGES = 5  # answers come from this many passages, however many are shown
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # controls, lone surrogates
 
 
@@ -53,7 +59,8 @@ class Assistant:
         self._reranker: CrossEncoderReranker | None = None
         self._load_lock = threading.Lock()
         self._write_lock = threading.Lock()
-        self.compose_settings = ComposeSettings(min_relevance=CALIBRATED.get(store.settings.model_name))
+        self._calibration: Calibration | None = None
+        self._sentence_vectors = SentenceVectorCache()
 
     @classmethod
     def open(
@@ -99,6 +106,19 @@ class Assistant:
             return self._embedder
 
     @property
+    def calibration(self) -> Calibration:
+        """What answering learned for this index's model in the precision it runs in
+        (:mod:`qa.calibration`); the default for a model without a calibration."""
+        if self._calibration is None:
+            precision = getattr(self.embedder, "precision", None)
+            self._calibration = calibrations.load(self.store.settings.model_name, precision)
+        return self._calibration
+
+    def sentence_vectors(self, records: Any) -> Any:
+        """Sentence vectors of chunk records (computed for chunks stored without them)."""
+        return self._sentence_vectors.get(self.store, records, self.embedder)
+
+    @property
     def reranker(self) -> CrossEncoderReranker | None:
         """The optional cross-encoder, loaded once on first use."""
         with self._load_lock:
@@ -108,12 +128,28 @@ class Assistant:
                 self._reranker = CrossEncoderReranker(self._reranker_path)
             return self._reranker
 
-    def _retrieve(self, query: str, qvec: Any, k: int, mode: str, filters: Filters) -> list[Passage]:
+    def _step(self, weight: Any, calibration: Calibration | None = None) -> SentenceStep:
+        cal = calibration or self.calibration
+        return SentenceStep(
+            weight, self.sentence_vectors, cal.rerank_coverage, cal.rerank_similarity, cal.rerank_depth
+        )
+
+    def _retrieve(
+        self,
+        query: str,
+        qvec: Any,
+        k: int,
+        mode: str,
+        filters: Filters,
+        weight: Any,
+        calibration: Calibration | None = None,
+    ) -> list[Passage]:
         reranker = self.reranker
+        step = self._step(weight, calibration) if mode == "hybrid" else None
         if reranker is None:
-            return retrieve(self.store, query, qvec, k, mode, filters)
+            return retrieve(self.store, query, qvec, k, mode, filters, step)
         depth = min(len(self.store.lexical), max(k, RERANK_DEPTH))
-        pool = retrieve(self.store, query, qvec, depth, mode, filters)
+        pool = retrieve(self.store, query, qvec, depth, mode, filters, step)
         scores = reranker.score(query, [f"{p.title}\n{p.text}" for p in pool])
         order = sorted(range(len(pool)), key=lambda i: (-scores[i], i))[:k]
         return [replace(pool[i], score=float(scores[i])) for i in order]
@@ -151,7 +187,12 @@ class Assistant:
         query, k = self._check(query, k, mode)
         filters = Filters(since, until, source)
         qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
-        return self._retrieve(query, qvec, k, mode, filters)
+        return self._retrieve(query, qvec, k, mode, filters, self.term_weights())
+
+    def term_weights(self) -> Any:
+        """Term weights for this request's view: idf smoothed by English at large (qa.terms)."""
+        lexical = self.store.lexical
+        return weigher(lexical.df, len(lexical))
 
     def ask(
         self,
@@ -169,6 +210,23 @@ class Assistant:
         messages ``{"role": ..., "content": ...}``; follow-ups are rewritten with it.
         ``since``/``until``/``source`` restrict the articles used (see :meth:`search`).
         """
+        found = self.evidence(question, k, history, mode, since, until, source)
+        return self.answer_from(found)
+
+    def evidence(
+        self,
+        question: str,
+        k: int | None = None,
+        history: Sequence[Any] | None = None,
+        mode: str = "hybrid",
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+        calibration: Calibration | None = None,
+    ) -> Evidence:
+        """What :meth:`ask` answers from: the rewritten question, the passages and the
+        scored candidate sentences of the top five (for evaluation and calibration;
+        ``calibration`` replaces the index's own for the best-sentence step)."""
         t0 = time.perf_counter()
         question, k = self._check(question, k, mode)
         filters = Filters(since, until, source)
@@ -176,30 +234,39 @@ class Assistant:
         t1 = time.perf_counter()
         qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
         t2 = time.perf_counter()
-        passages = self._retrieve(query, qvec, k, mode, filters)
+        weight = self.term_weights()
+        passages = self._retrieve(query, qvec, k, mode, filters, weight, calibration)
         t3 = time.perf_counter()
-        say = parse_say_question(query)
-        picked, reason = compose(
-            query, passages, self.store.lexical.idf, say, self.compose_settings, self.store.text_before
-        )
+        top = passages[:ANSWER_PASSAGES]
+        vectors = self.sentence_vectors({p.chunk_id: p for p in top}) if qvec is not None else {}
+        candidates = gather(query, qvec, top, weight, vectors, self.store.text_before)
+        timings = {"rewrite": (t1 - t0) * 1000, "embed": (t2 - t1) * 1000, "retrieve": (t3 - t2) * 1000}
+        return Evidence(question, query, tuple(passages), tuple(candidates), weight, len(top), timings, t0)
+
+    def answer_from(self, found: Evidence, calibration: Calibration | None = None) -> Answer:
+        """The answer :meth:`ask` gives from ``found`` (with this calibration, by default the index's)."""
+        t3 = time.perf_counter()
+        cal = calibration or self.calibration
+        say = parse_say_question(found.query)
+        composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages)
         t4 = time.perf_counter()
-        text = " ".join(f"{sentence} [{c.n}]" for sentence, c in picked) if picked else NO_ANSWER
-        timings = {
-            "rewrite": (t1 - t0) * 1000,
-            "embed": (t2 - t1) * 1000,
-            "retrieve": (t3 - t2) * 1000,
-            "compose": (t4 - t3) * 1000,
-            "total": (t4 - t0) * 1000,
-        }
+        citations = _citations(composed)
+        text = " ".join(
+            f"{_lead(c)}{c.sentence} [{cite.n}]" for c, cite in zip(composed.picked, citations, strict=True)
+        )
+        timings = found.timings_ms | {"compose": (t4 - t3) * 1000, "total": (t4 - found.started) * 1000}
         return Answer(
-            question=question,
-            answer=text,
-            abstained=not picked,
-            citations=tuple(c for _, c in picked),
-            passages=tuple(passages),
+            question=found.question,
+            answer=text or NO_ANSWER,
+            abstained=composed.status == "declined",
+            citations=citations,
+            passages=found.passages,
             timings_ms=timings,
-            abstain_reason=reason,
-            query=query,
+            abstain_reason=composed.reason if composed.status == "declined" else None,
+            query=found.query,
+            status=composed.status,
+            confidence=composed.confidence,
+            note=composed.note,
         )
 
     def _check(self, question: str, k: int | None, mode: str) -> tuple[str, int]:
@@ -262,6 +329,28 @@ class Assistant:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _citations(composed: Composed) -> tuple[Citation, ...]:
+    out = []
+    for n, (c, score) in enumerate(zip(composed.picked, composed.scores, strict=True), start=1):
+        p = c.passage
+        out.append(
+            Citation(
+                n=n, article_id=p.article_id, title=p.title, date=p.date, source=p.source, url=p.url,
+                sentence=c.sentence, passage=p.text, start=c.start, end=c.end,
+                score=round(score, 4), passage_start=p.start, passage_end=p.end,
+                speaker=c.speaker,
+            )
+        )  # fmt: skip
+    return tuple(out)
+
+
+def _lead(c: Candidate) -> str:
+    """``"Trump: "`` before a quote whose speaker the sentence names only as "he" or "she"."""
+    if c.speaker and not names_speaker(c.sentence, c.speaker.split()):
+        return f"{c.speaker}: "
+    return ""
 
 
 def _load_for(settings: IndexSettings) -> Embedder:

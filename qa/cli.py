@@ -387,18 +387,34 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def format_answer(answer: Any) -> str:
-    """Plain-text rendering of an Answer for the terminal."""
-    lines = [answer.answer]
-    if answer.abstained and answer.abstain_reason:
-        lines.append(f"({answer.abstain_reason})")
+    """Plain-text rendering of an Answer for the terminal: the answer, what kind of
+    answer it is in plain words, its sources; a decline lists the closest passages."""
+    lines = []
+    if answer.status == "tentative":
+        lines.append(f"Not sure: {answer.note}" if answer.note else "Not sure:")
+    lines.append(answer.note if answer.status == "declined" and answer.note else answer.answer)
+    if answer.status == "declined":
+        if answer.passages:
+            lines += ["", "Closest passages:"]
+            for p in answer.passages[:3]:
+                lines.append(f"  {p.title}: {' '.join(p.text.split())[:160]}…")
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
     for c in answer.citations:
         meta = ", ".join(x for x in (c.date, c.source) if x)
         lines.append(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
-        lines.append(f'    "{c.sentence}"  [chars {c.start}-{c.end} of {c.article_id}]')
+        who = f" ({c.speaker})" if c.speaker else ""
+        lines.append(f'    "{c.sentence}"{who}  [chars {c.start}-{c.end} of {c.article_id}]')
+    lines.append(f"(confidence {answer.confidence:.2f}: {_STATUS[answer.status]})")
     return "\n".join(lines)
+
+
+_STATUS = {
+    "answer": "an answer",
+    "tentative": "tentative, the sentences may not answer",
+    "declined": "declined",
+}
 
 
 def format_stats(stats: dict[str, Any]) -> str:

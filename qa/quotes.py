@@ -1,52 +1,45 @@
-"""'What did X say about Y?': find the speaker and topic, and the sentences
-that quote that speaker (named, or by pronoun right after being named)."""
+"""Who says what: 'What did X say about Y?' questions, and the speaker of a quote.
+
+A quote's speaker is the person next to its speech verb outside the quotation
+marks: before it ("Trump told reporters", "Ines Varga, the chief volcanologist,
+said") or after it ("said Carney"). A pronoun there ("..., he said") is the
+speaker of the sentence before, or the first person it names. Names inside the
+quotation marks, and people the sentence is about ("Trump called Carney a
+'tough negotiator'"), are not speakers."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _SAY_QUESTION = re.compile(
-    r"^\s*(?:and\s+|so\s+|but\s+)?what\s+(?:did|does|do|has|have|had|was|is)\s+(?P<who>.+?)\s+"
-    r"(?:say|said|saying|tell|told|state|stated|think|thought|claim|claimed|mean|argue|argued|"
+    r"^\s*(?:and\s+|so\s+|but\s+)?what\s+"
+    r"(?:(?:did|does|do|has|have|had)\s+(?P<who>.+?)\s+"
+    r"(?:say|said|tell|told|state|stated|think|thought|claim|claimed|mean|argue|argued|"
     r"announce|announced|promise|promised|reply|replied|respond|responded)"
+    r"|(?:was|is|were|are)\s+(?P<who2>.+?)\s+(?:saying|telling|thinking|claiming|arguing|announcing))"
     r"(?:\s+(?:about|on|of|regarding|concerning|to)\s+(?P<topic>.+?))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-_SPEECH = re.compile(
-    r"\b(?:said|says|say|saying|told|tells|stated|states|added|adds|noted|notes|emphasi[sz]ed|"
-    r"stressed|explained|insisted|warned|argued|declared|remarked|asked|replied|responded|"
-    r"announced|acknowledged|admitted|claimed|wrote|continued|called|calling|noting|describing|"
-    r"described|according to)\b",
-    re.IGNORECASE,
+_SPEECH_WORDS = (
+    "said|says|say|saying|told|tells|stated|states|added|adds|noted|notes|emphasi[sz]ed|stressed|"
+    "explained|insisted|warned|argued|declared|remarked|asked|replied|responded|announced|"
+    "acknowledged|admitted|claimed|wrote|continued|called|calling|noting|describing|described"
 )
+_SPEECH = re.compile(rf"\b(?:{_SPEECH_WORDS}|according to)\b", re.IGNORECASE)
 _QUOTE = re.compile('[\u201c\u201d"]')
-_PRONOUN = re.compile(
-    r"\b(?:he|she|they)\s+(?:said|says|told|stated|added|noted|emphasi[sz]ed|"
-    r"stressed|explained|insisted|warned|argued|declared|remarked)\b",
-    re.IGNORECASE,
+_QUOTED = re.compile('\u201c[^\u201d]*\u201d|"[^"]*"')
+_PRONOUNS = {"he", "she", "they"}
+_NAME_WORD = re.compile(r"[A-Z][\w.\u2019'-]*")
+# Words that come before a name without being it: titles, and what opens a sentence.
+_TITLES = frozenset(
+    """president prime minister mr mrs ms dr the u.s. us chancellor premier governor senator secretary
+    mayor ceo chief spokesman spokeswoman spokesperson head coach captain professor judge officer
+    director chair chairman chairwoman leader king queen pope general minister's a an in on at but
+    and so then when while after before earlier later""".split()
 )
-_TITLES = {
-    "president",
-    "prime",
-    "minister",
-    "mr",
-    "mrs",
-    "ms",
-    "dr",
-    "the",
-    "u.s.",
-    "us",
-    "canadian",
-    "mexican",
-    "chancellor",
-    "premier",
-    "governor",
-    "senator",
-    "secretary",
-    "mayor",
-    "ceo",
-}
+_WINDOW = 6  # words between a speaker and the speech verb, at most ("Varga, the chief volcanologist, said")
 
 
 @dataclass(frozen=True)
@@ -65,7 +58,7 @@ def parse_say_question(question: str) -> SayQuestion | None:
     m = _SAY_QUESTION.match(question)
     if m is None:
         return None
-    who = m.group("who").strip()
+    who = (m.group("who") or m.group("who2")).strip()
     if who.lower() in {"you", "i", "we", "it", "this", "that", "they", "the article", "the articles"}:
         return None
     topic = (m.group("topic") or "").strip() or None
@@ -81,11 +74,115 @@ def is_quote(sentence: str) -> bool:
     return bool(_QUOTE.search(sentence)) and bool(_SPEECH.search(sentence))
 
 
-def attributed(sentence: str, previous: str, names: list[str]) -> bool:
-    """The sentence quotes the speaker: named in it, or 'he said' right after a
-    sentence that names them."""
+def unquoted(sentence: str) -> str:
+    """The sentence with what is inside quotation marks blanked out (also a quote
+    opened in an earlier sentence or closed in a later one)."""
+    out = _QUOTED.sub(" \u2026 ", sentence)
+    close = min((i for i in (out.find("\u201d"), out.find('"')) if i >= 0), default=-1)
+    opened = out.rfind("\u201c")
+    if close >= 0 and (opened < 0 or opened > close):
+        out = " \u2026 " + out[close + 1 :]
+    opened = out.rfind("\u201c")
+    if opened >= 0 and "\u201d" not in out[opened:]:
+        out = out[:opened] + " \u2026 "
+    return out
+
+
+def _is_cap(word: str) -> bool:
+    return bool(_NAME_WORD.fullmatch(word))
+
+
+def _name_of(run: Sequence[str]) -> str | None:
+    """The person a run of capitalised words names: the words after its last title
+    ("Canadian Prime Minister Mark Carney" -> "Mark Carney"), None if nothing is left."""
+    last = max((i for i, w in enumerate(run) if w.lower() in _TITLES), default=-1)
+    rest = run[last + 1 :]
+    return " ".join(rest) or None
+
+
+def _runs(words: Sequence[str]) -> list[tuple[int, int]]:
+    """``(start, end)`` of each run of capitalised words (punctuation ends a run)."""
+    out, i = [], 0
+    while i < len(words):
+        if _is_cap(_bare(words[i])):
+            j = i
+            while j < len(words) and _is_cap(_bare(words[j])):
+                j += 1
+                if words[j - 1][-1:] in ",;:)" or _bare(words[j - 1]) != words[j - 1].strip(",;:()"):
+                    break
+            out.append((i, j))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _bare(word: str) -> str:
+    """A word without the punctuation around it (the dot of an initial, "J.", stays)."""
+    w = word.strip(',;:()!?\u201c\u201d"')
+    return w[:-1] if w.endswith(".") and len(w) > 2 and not w[-3:-1].isupper() else w
+
+
+def _clean(words: Sequence[str]) -> list[str]:
+    return [_bare(w) for w in words]
+
+
+def _name_before(words: Sequence[str]) -> str | None:
+    """The subject of a speech verb that follows ``words``: the nearest person named in
+    the last few words, or the pronoun right before the verb."""
+    if words and _bare(words[-1]).lower() in _PRONOUNS:
+        return _bare(words[-1]).lower()
+    for a, b in reversed(_runs(words)):
+        if len(words) - b > _WINDOW:
+            break
+        name = _name_of(_clean(words[a:b]))
+        if name:
+            return name
+    return None
+
+
+def _name_after(words: Sequence[str]) -> str | None:
+    """A person named right after the speech verb ("said Carney", "said Prime Minister Carney")."""
+    runs = _runs(words[:5])
+    if not runs or runs[0][0] > 1:  # the name follows the verb, or one word later ("said the Prime Minister")
+        return None
+    a, b = runs[0]
+    return _name_of(_clean(words[a:b]))
+
+
+def speaker_of(sentence: str, before: Sequence[str] = ()) -> str | None:
+    """Who is quoted in ``sentence`` (a name as written, titles left out), or None.
+    ``before`` are the sentences before it, nearest last, for a pronoun's speaker."""
     if not is_quote(sentence):
-        return False
-    if names_speaker(sentence, names):
-        return True
-    return bool(_PRONOUN.search(sentence)) and names_speaker(previous, names)
+        return None
+    outside = unquoted(sentence)
+    for m in _SPEECH.finditer(outside):
+        who = _name_before(outside[: m.start()].split()) or _name_after(outside[m.end() :].split())
+        if who in _PRONOUNS:
+            return _person_in(before)
+        if who:
+            return who
+    return None
+
+
+def _person_in(before: Sequence[str]) -> str | None:
+    """The speaker of the nearest earlier sentence that has one, or else the first
+    person it names outside quotation marks."""
+    for i in range(len(before) - 1, -1, -1):
+        who = speaker_of(before[i], before[:i])
+        if who:
+            return who
+        words = unquoted(before[i]).split()
+        for a, b in _runs(words):
+            name = _name_of(_clean(words[a:b]))
+            if name:
+                return name
+    return None
+
+
+def attributed(sentence: str, before: Sequence[str] | str, names: list[str]) -> bool:
+    """The sentence quotes the speaker named by ``names`` (by name, or by pronoun
+    right after a sentence that names them). ``before``: the sentences before it."""
+    earlier = [before] if isinstance(before, str) else list(before)
+    who = speaker_of(sentence, earlier)
+    return who is not None and names_speaker(who, names)

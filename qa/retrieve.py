@@ -8,14 +8,19 @@ of the stored vectors), then averaged with equal weights. ``rrf`` is plain
 reciprocal rank fusion, kept for comparison; ``dense`` and ``bm25`` are the
 single retrievers.
 
-``hybrid`` then re-scores its best ``SENTENCE_DEPTH`` candidates by their best
-sentence: a passage holding one sentence that covers most of the question's
-idf-weighted terms beats one that spreads the same terms over several sentences.
-``fusion`` is ``hybrid`` without that step, kept to measure it."""
+``hybrid`` then re-scores its best few candidates by their best sentence (a
+:class:`SentenceStep`): a passage holding one sentence that covers most of the
+question's terms, or that means what the question asks, beats one that spreads the
+same words over several sentences. ``fusion`` is ``hybrid`` without that step, kept
+to measure it.
+
+The candidate pool (the top :data:`POOL` of each retriever) does not depend on how
+many passages are asked for up to ``POOL / 4``, so the first five, which answers
+come from, are the same whether 5 or 20 are shown."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,14 +30,29 @@ from index.article import article_day
 from index.errors import InputError
 from index.lexical import tokenize
 from index.records import ChunkRecord
+from index.sentence_vectors import SentenceVectors
 from index.store import IndexStore
-from qa.compose import best_coverage
+from qa.sentences import best, coverage, sentences, similarities
 from qa.types import Passage
 
 MODES = ("hybrid", "fusion", "dense", "bm25", "rrf")
 RRF_K = 60
-SENTENCE_DEPTH = 5  # fused candidates re-scored by their best sentence (the ones answers come from)
-SENTENCE_WEIGHT = 2.0  # added to the fused z-score per unit of best-sentence coverage
+POOL = 80  # candidates taken from each retriever (at least; 4 k when more are asked for)
+
+
+@dataclass(frozen=True)
+class SentenceStep:
+    """Re-score the best ``depth`` fused candidates: add ``coverage`` x their best
+    sentence's coverage of the question and ``similarity`` x their best sentence's
+    cosine with it (both never negative, so the rest keep their order below).
+    ``weight`` weighs the question's terms; ``vectors`` gives the sentence vectors
+    of chunk records."""
+
+    weight: Callable[[str], float]
+    vectors: Callable[[Mapping[int, ChunkRecord]], Mapping[int, SentenceVectors]]
+    coverage: float = 2.0
+    similarity: float = 0.0
+    depth: int = 5
 
 
 @dataclass(frozen=True)
@@ -86,14 +106,16 @@ def retrieve(
     k: int,
     mode: str = "hybrid",
     filters: Filters | None = None,
+    step: SentenceStep | None = None,
 ) -> list[Passage]:
-    """Top ``k`` passages for the query. ``query_vector`` is needed unless mode is bm25."""
+    """Top ``k`` passages for the query. ``query_vector`` is needed unless mode is bm25;
+    ``step`` is hybrid's best-sentence step (by default coverage alone, with BM25's idf)."""
     if mode not in MODES:
         raise InputError(f"retrieval mode {mode!r} is unknown; use one of {', '.join(MODES)}")
     if mode != "bm25" and query_vector is None:
         raise ValueError("dense retrieval needs the query vector")
     total = len(store.lexical)
-    depth = min(total, max(4 * k, 50))
+    depth = min(total, max(4 * k, POOL))
     if filters is not None and filters.active:
         depth = min(total, 4 * depth)
     lex_all = store.lexical.score_all(query) if mode != "dense" else None
@@ -114,7 +136,8 @@ def retrieve(
             break
         depth = total  # a narrow filter: look at everything once
     if mode == "hybrid":
-        fused, records = _sentence_rescore(store, query, fused, records)
+        step = step or SentenceStep(store.lexical.idf, lambda records: {})
+        fused, records = _sentence_rescore(store, query, query_vector, fused, records, step)
     fused = fused[:k]
     top = [cid for cid, _ in fused]
     if query_vector is not None:
@@ -194,21 +217,34 @@ def _z_fuse(
 
 
 def _sentence_rescore(
-    store: IndexStore, query: str, fused: list[tuple[int, float]], records: dict[int, ChunkRecord] | None
+    store: IndexStore,
+    query: str,
+    query_vector: np.ndarray | None,
+    fused: list[tuple[int, float]],
+    records: dict[int, ChunkRecord] | None,
+    step: SentenceStep,
 ) -> tuple[list[tuple[int, float]], dict[int, ChunkRecord]]:
-    """The top ``SENTENCE_DEPTH`` of ``fused`` re-ranked by fused score plus
-    ``SENTENCE_WEIGHT`` x their best sentence's coverage of the query; the rest
-    keep their order below them (the bonus is never negative)."""
-    head = fused[:SENTENCE_DEPTH]
+    """The top ``step.depth`` of ``fused`` re-ranked by fused score plus the bonus of
+    their best sentence (see :class:`SentenceStep`); the rest keep their order below
+    them (the bonus is never negative)."""
+    head = fused[: step.depth]
     records = _with_records(store, records, [c for c, _ in head])
-    terms = {t: store.lexical.idf(t) for t in tokenize(query)}
+    terms = {t: step.weight(t) for t in tokenize(query)}
+    vectors = step.vectors({c: records[c] for c, _ in head if c in records}) if step.similarity else {}
     scored = []
     for cid, score in head:
         rec = records.get(cid)
-        bonus = best_coverage(terms, rec.text) if rec is not None else 0.0
-        scored.append((cid, score + SENTENCE_WEIGHT * bonus))
+        bonus = 0.0
+        if rec is not None:
+            cov = max((coverage(terms, s.terms, s.prefixes) for s in sentences(rec.text)), default=0.0)
+            bonus = step.coverage * cov
+            if step.similarity:
+                bonus += step.similarity * max(
+                    0.0, best(similarities(vectors.get(cid), rec.text, query_vector))
+                )
+        scored.append((cid, score + bonus))
     scored.sort(key=lambda cs: (-cs[1], cs[0]))
-    return scored + fused[SENTENCE_DEPTH:], records
+    return scored + fused[step.depth :], records
 
 
 def _with_records(

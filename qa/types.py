@@ -44,14 +44,23 @@ class Citation:
     score: float
     passage_start: int = 0
     passage_end: int = 0
+    speaker: str | None = None  # who the sentence quotes, when it is a quote and that is known
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
+STATUSES = ("answer", "tentative", "declined")
+
+
 @dataclass(frozen=True)
 class Answer:
-    """A short extractive answer; each sentence is followed by its ``[n]``."""
+    """A short extractive answer; each sentence is followed by its ``[n]``.
+
+    ``status`` is ``answer`` (confident), ``tentative`` (the best sentences, which may
+    not answer: ``note`` says why) or ``declined`` (no sentence; ``abstained`` is true,
+    ``note`` says so in plain words and ``abstain_reason`` gives the figures).
+    ``confidence`` is the calibrated probability that the answer is right."""
 
     question: str
     answer: str
@@ -61,11 +70,17 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     abstain_reason: str | None = None
     query: str = ""
+    status: str = "answer"
+    confidence: float = 1.0
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answer": self.answer,
+            "status": self.status,
+            "confidence": round(self.confidence, 3),
+            "note": self.note,
             "abstained": self.abstained,
             "abstain_reason": self.abstain_reason,
             "query": self.query,

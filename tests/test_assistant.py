@@ -156,18 +156,29 @@ def test_bad_filters_are_explained(dated, kwargs, message):
         dated.search("steel", **kwargs)
 
 
-def test_abstention_uses_the_models_calibrated_threshold(tmp_path):
+def test_a_model_without_a_calibration_of_its_own_uses_the_default(tmp_path):
     from qa import Assistant
-    from qa.compose import CALIBRATED
 
     with Assistant.open(tmp_path / "h", model="hash:64") as a:
-        assert a.compose_settings.min_relevance is None  # uncalibrated: coverage alone decides
-    assert CALIBRATED["all-MiniLM-L6-v2"] > 0
+        assert a.calibration.source == "default.json" and a.calibration.rerank_similarity == 0
 
 
-def test_abstain_reason_names_the_numbers(assistant):
+@pytest.mark.slow
+def test_the_packaged_model_uses_its_fitted_calibration_and_declines_off_topic(seed_assistant):
+    cal = seed_assistant.calibration
+    assert cal.source.startswith("all-MiniLM-L6-v2-") and cal.model == "all-MiniLM-L6-v2"
+    assert 0 < cal.tentative_at < cal.answer_at < 1
+    ans = seed_assistant.ask("What is the boiling point of water at sea level?")
+    assert ans.status == "declined" and ans.abstained and ans.confidence < cal.tentative_at
+    sure = seed_assistant.ask("What did Trump say about USMCA?")
+    assert sure.status == "answer" and sure.confidence >= cal.answer_at
+
+
+def test_abstain_reason_names_the_numbers_and_the_note_says_it_in_words(assistant):
     ans = assistant.ask("Who won the 1998 football world cup final?")
-    assert ans.abstained and "relevance" in ans.abstain_reason and "covers" in ans.abstain_reason
+    assert ans.abstained and ans.status == "declined"
+    assert "confidence" in ans.abstain_reason and "covers" in ans.abstain_reason
+    assert ans.note and not any(ch.isdigit() for ch in ans.note)
 
 
 def test_newest_article_is_cited_first(dated):

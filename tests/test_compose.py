@@ -1,15 +1,23 @@
-"""Sentence scoring in compose: the query-coverage measure."""
+"""Answer composition: sentence coverage, candidate features, the three outcomes,
+repeats, and say-questions."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.compose import CONTEXT_WEIGHT, candidates_for, compose, coverage
+from qa.calibration import ConfidenceModel, load
+from qa.compose import HOLD, compose
+from qa.evidence import FEATURES, SentenceModel, gather
+from qa.quotes import parse_say_question
+from qa.sentences import coverage
 from qa.types import Passage
 
 WORDS = st.text(alphabet="abcdeft", min_size=1, max_size=9)
+FLAT = lambda _t: 1.0  # noqa: E731 - every term weighs the same
 
 
 def reference(query_terms: dict[str, float], sentence_terms: set[str]) -> float:
@@ -41,50 +49,110 @@ def test_coverage_examples():
     assert coverage(q, set()) == 0.0 and coverage({}, {"a"}) == 0.0
 
 
-def _passage(text: str) -> Passage:
-    return Passage(article_id="a", title="Notes", text=text, start=0, end=len(text), score=1.0)
+def _passage(text: str, article_id: str = "a", rank_score: float = 1.0, **kw) -> Passage:
+    return Passage(
+        article_id=article_id, title="Notes", text=text, start=0, end=len(text), score=rank_score, **kw
+    )
 
 
-def test_a_sentence_leaning_on_the_one_before_gains_what_they_cover_together():
+def test_a_sentence_leaning_on_the_one_before_gets_what_they_cover_together_as_context():
     q = "Where did Tesla study engineering?"
     answer = "He studied engineering in Graz."
 
-    def score(text: str) -> float:
-        cands = candidates_for(q, [_passage(text)], lambda _t: 1.0)
-        return next(c.score for c in cands if c.sentence == answer)
+    def context(text: str) -> float:
+        cands = gather(q, None, [_passage(text)], FLAT, {})
+        return next(c.feature("context") for c in cands if c.sentence == answer)
 
-    leaning = score(f"Tesla left home at nineteen. {answer}")
-    alone = score(f"Edison left home at nineteen. {answer}")
     # 'studi engin' alone covers 2 of 3 terms; with 'tesla' before it, all 3
-    assert leaning - alone == pytest.approx(CONTEXT_WEIGHT * (1.0 - 2.0 / 3.0))
-    first = candidates_for(q, [_passage(f"{answer} Tesla left home at nineteen.")], lambda _t: 1.0)
-    assert next(c.score for c in first if c.sentence == answer) == pytest.approx(alone)  # nothing before it
+    assert context(f"Tesla left home at nineteen. {answer}") == pytest.approx(1.0 - 2.0 / 3.0)
+    assert context(f"Edison left home at nineteen. {answer}") == 0.0
+    assert context(f"{answer} Tesla left home at nineteen.") == 0.0  # nothing before it
+
+
+def test_candidates_have_every_feature_and_only_prose_sentences():
+    text = "Photo credit: Wire. The ferry sails at noon every day. Short one. It carries 220 people."
+    cands = gather("How many people does the ferry carry?", None, [_passage(text, dense_score=0.4)], FLAT, {})
+    assert [c.sentence for c in cands] == ["The ferry sails at noon every day.", "It carries 220 people."]
+    assert all(len(c.features) == len(FEATURES) for c in cands)
+    carries = cands[1]
+    assert carries.feature("answer_type") == 1.0 and cands[0].feature("answer_type") == 0.0  # a number
+    assert carries.feature("passage") == 0.4 == carries.feature("similarity")  # no vector: the passage's
+    assert carries.feature("rank") == 1.0
 
 
 def test_the_same_sentence_from_two_reports_is_stated_once_but_differing_figures_both_show():
     same = "The ferry fare rises to four dollars on Monday, the transit authority said."
     other = "The ferry fare rises to five dollars on Monday, the transit authority said."
     q = "How much will the ferry fare be on Monday?"
+    cal = load("default", None)
 
     def answer(second: str) -> list[str]:
         texts = {"a": f"{same} Riders were angry.", "b": f"{second} Crews were told."}
-        reports = [
-            Passage(article_id=aid, title=aid, text=t, start=0, end=len(t), score=2.0 - i)
-            for i, (aid, t) in enumerate(texts.items())
-        ]
-        picked, reason = compose(q, reports, lambda _t: 1.0)
-        assert reason is None
-        return [s for s, _ in picked]
+        reports = [_passage(t, aid, 2.0 - i) for i, (aid, t) in enumerate(texts.items())]
+        got = compose(q, gather(q, None, reports, FLAT, {}), cal, FLAT, None, len(reports))
+        assert got.status == "answer"
+        return [c.sentence for c in got.picked]
 
     assert answer(same).count(same) == 1
     assert {same, other} <= set(answer(other))
 
 
-def test_a_say_answer_leaves_out_sentences_that_only_name_the_speaker_off_topic():
-    from qa.quotes import parse_say_question
+def _calibration(answer_at: float, tentative_at: float):
+    """The default sentence model; confidence = sigmoid(10 x (coverage - 0.5))."""
+    conf = ConfidenceModel((0.0, 0.0, 0.0, 10.0, 0.0, 0.0), -5.0)
+    return replace(load("default", None), confidence=conf, answer_at=answer_at, tentative_at=tentative_at)
 
+
+def test_three_outcomes_from_the_calibrated_confidence():
+    text = "The harbour ferry timetable changed in January. Crews were told on Monday morning."
+    passages = [_passage(text)]
+    cal = _calibration(answer_at=0.8, tentative_at=0.3)
+    sure = compose("When did the harbour ferry timetable change?", gather(
+        "When did the harbour ferry timetable change?", None, passages, FLAT, {}), cal, FLAT)  # fmt: skip
+    assert sure.status == "answer" and sure.confidence >= 0.8 and sure.note is None
+    assert sure.picked[0].sentence.startswith("The harbour ferry timetable")
+    q = "When did the island ferry fares and timetable change?"  # half the question is covered
+    middling = compose(q, gather(q, None, passages, FLAT, {}), cal, FLAT)
+    assert middling.status == "tentative" and 0.3 <= middling.confidence < 0.8
+    assert middling.picked and "may not answer" in middling.note
+    q = "Who won the chess olympiad in Budapest?"
+    none = compose(q, gather(q, None, passages, FLAT, {}), cal, FLAT)
+    assert none.status == "declined" and not none.picked and none.confidence < 0.3
+    assert "closely enough" in none.note and "confidence" in none.reason  # plain words; figures apart
+    empty = compose(q, [], cal, FLAT, passages=0)
+    assert empty.status == "declined" and "Nothing in the indexed articles matches" in empty.note
+
+
+def test_a_clear_best_sentence_is_answered_alone_and_shared_evidence_with_more():
+    text = "The ferry sails at noon. The ferry carries 220 people across the bay. Tickets cost six dollars."
+    q = "How many people does the ferry carry?"
+    cands = gather(q, None, [_passage(text)], FLAT, {})
+    cal = _calibration(answer_at=0.0, tentative_at=0.0)
+    sharp = replace(cal, sentence=SentenceModel((40.0, 0, 0, 0, 0, 0, 0)))  # coverage alone, very sure
+    got = compose(q, cands, sharp, FLAT)
+    assert [c.sentence for c in got.picked] == ["The ferry carries 220 people across the bay."]
+    assert got.share >= HOLD
+    flat = replace(cal, sentence=SentenceModel((0.0,) * len(FEATURES)))  # no preference: up to three
+    assert len(compose(q, cands, flat, FLAT).picked) == 3
+
+
+def test_a_say_answer_quotes_the_speaker_and_says_when_not_on_the_topic_asked():
     filler = "Trump spoke warmly about his guest while reporters gathered in the Oval Office."
-    quote = '"We could renegotiate it, and that would be good," he said.'
+    quote = "“We could renegotiate it, and that would be good,” he said."
+    other = "Carney said the talks were “constructive” and would go on next week."
     q = "What did Trump say about USMCA?"
-    picked, _ = compose(q, [_passage(f"{filler} {quote}")], lambda _t: 1.0, parse_say_question(q))
-    assert [s for s, _ in picked] == [quote]  # the quote follows a sentence naming Trump
+    unsure = ConfidenceModel((0.0,) * 6, -0.4)  # 0.4 whatever the evidence: tentative
+    cal = replace(load("default", None), confidence=unsure, answer_at=0.5, tentative_at=0.1)
+    cands = gather(q, None, [_passage(f"{filler} {quote} {other}")], FLAT, {})
+    got = compose(q, cands, cal, FLAT, parse_say_question(q))
+    assert [c.sentence for c in got.picked] == [quote] and got.picked[0].speaker == "Trump"
+    assert got.status == "tentative" and "none of these quotes mentions USMCA" in got.note
+    assert got.evidence[-1] == 0.5  # his words, not naming the topic
+    sure = compose(q, cands, replace(cal, answer_at=0.0), FLAT, parse_say_question(q))
+    assert sure.status == "answer" and sure.note is None  # confident: about USMCA in other words
+    q = "What did Carney say about the talks?"
+    got = compose(q, cands, replace(cal, answer_at=0.0), FLAT, parse_say_question(q))
+    assert [c.sentence for c in got.picked] == [other] and got.note is None
+    q = "What did Sheinbaum say about the talks?"
+    got = compose(q, cands, cal, FLAT, parse_say_question(q))
+    assert got.status == "declined" and got.note == "The indexed articles do not quote Sheinbaum."

@@ -57,3 +57,54 @@ def test_history_accepts_chat_messages():
     ]
     assert rewrite("And what did Carney say?", history) == "What did Carney say about USMCA?"
     assert rewrite("Standalone question?", None) == "Standalone question?"
+
+
+SEED_SENTENCES = [
+    "“From the beginning, I liked him, and we’ve had a good relationship,” President Trump told reporters "
+    "in the Oval Office, sitting next to the Canadian leader.",
+    "“We have natural conflict.",
+    "We also have mutual love… you know we have great love for each other,” he said, adding that the two "
+    "sides would discuss lowering tariffs.",
+    "Trump called Carney a “world-class leader” and a “tough negotiator,” noting his willingness to revisit "
+    "the USMCA.",
+    "More than 77% of Canada’s exports go to the United States.",
+    "Prime Minister Carney said the working visit focused on forging a “new economic and security "
+    "relationship” with Washington.",
+    "“In areas where we compete, we have to come to an agreement that works,” he emphasized.",
+]
+
+
+@pytest.mark.parametrize(
+    ("index", "speaker"),
+    [(0, "Trump"), (1, None), (2, "Trump"), (3, "Trump"), (4, None), (5, "Carney"), (6, "Carney")],
+)
+def test_the_speaker_is_who_the_speech_verb_belongs_to(index, speaker):
+    """Not a name inside the quote, nor the person the sentence is about ('Trump called
+    Carney ...' is Trump's); 'he said' is the speaker of the sentences before."""
+    from qa.quotes import speaker_of
+
+    assert speaker_of(SEED_SENTENCES[index], SEED_SENTENCES[:index]) == speaker
+
+
+def test_speakers_after_the_verb_and_after_an_apposition():
+    from qa.quotes import speaker_of
+
+    assert (
+        speaker_of("“It is clearing its throat,” said Ines Varga, the chief volcanologist.") == "Ines Varga"
+    )
+    assert (
+        speaker_of("Ines Varga, the chief volcanologist, said “it is clearing its throat.”") == "Ines Varga"
+    )
+    assert speaker_of("“Fares rise in May,” said Mayor Lena Castellanos.") == "Lena Castellanos"
+    assert speaker_of("Canadian Prime Minister Mark Carney said he “liked the talks.”") == "Mark Carney"
+
+
+def test_a_quote_about_someone_is_not_their_quote():
+    assert not attributed(SEED_SENTENCES[3], SEED_SENTENCES[:3], ["Carney"])
+    assert attributed(SEED_SENTENCES[3], SEED_SENTENCES[:3], ["Trump"])
+
+
+def test_passive_questions_are_not_say_questions():
+    assert parse_say_question("What was Genghis Khan said to be holding in his hand at birth?") is None
+    say = parse_say_question("What is Trump saying about tariffs?")
+    assert (say.speaker, say.topic) == ("Trump", "tariffs")

@@ -3,8 +3,12 @@ import pytest
 
 from index.lexical import tokenize
 from index.vectors import VectorIndex
-from qa.compose import best_coverage
-from qa.retrieve import SENTENCE_WEIGHT, rrf
+from qa.retrieve import rrf
+from qa.sentences import coverage, sentences
+
+
+def best_coverage(terms, text):
+    return max(coverage(terms, s.terms, s.prefixes) for s in sentences(text))
 
 
 def test_rrf_sums_reciprocal_ranks():
@@ -103,9 +107,12 @@ def test_hybrid_adds_the_best_sentence_coverage_to_the_fused_score(tmp_path, mak
     q = "When did the harbour ferry timetable change?"
     fused = {p.chunk_id: p for p in a.search(q, k=3, mode="fusion")}
     hybrid = a.search(q, k=3)
-    terms = {t: a.store.lexical.idf(t) for t in tokenize(q)}
+    weight = a.term_weights()
+    terms = {t: weight(t) for t in tokenize(q)}
+    step = a.calibration.rerank_coverage  # the hashing model's (default) calibration: coverage only
+    assert step > 0 and a.calibration.rerank_similarity == 0
     for p in hybrid:
-        expected = fused[p.chunk_id].score + SENTENCE_WEIGHT * best_coverage(terms, p.text)
+        expected = fused[p.chunk_id].score + step * best_coverage(terms, p.text)
         assert p.score == pytest.approx(expected, rel=1e-6)
     assert [p.score for p in hybrid] == sorted((p.score for p in hybrid), reverse=True)
     assert hybrid[0].title == "together"  # all four terms in one sentence beats them spread over two

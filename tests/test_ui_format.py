@@ -96,13 +96,27 @@ def test_answer_parts_number_each_sentence_with_a_clickable_citation():
     assert parse_cite_ref("4-2") == (4, 2) and parse_cite_ref("4-2x") is None and parse_cite_ref("") is None
 
 
-def test_abstention_shows_the_answer_and_its_reason_inert():
+def test_a_decline_speaks_plainly_inert_and_keeps_the_figures_out():
     answer = Answer(
-        "q", "No answer in the indexed articles.", True, abstain_reason="best match [x](y) is weak"
-    )
+        "q", "No answer.", True, (), (passage(),), abstain_reason="confidence 0.05 < 0.10 [x](y)",
+        status="declined", confidence=0.05, note="The indexed articles do not quote [x](y).",
+    )  # fmt: skip
     (part,) = answer_parts(answer)
-    assert part.startswith("No answer in the indexed articles\\.")
-    assert "\\[x\\]\\(y\\)" in part
+    assert part.startswith("The indexed articles do not quote \\[x\\]\\(y\\)\\.")
+    assert "closest passages are under Sources" in part and "0.05" not in part
+    bare = Answer("q", "No answer in the indexed articles.", True, status="declined", confidence=0.0)
+    assert answer_parts(bare) == ["No answer in the indexed articles\\."]
+
+
+def test_a_tentative_answer_says_so_and_a_pronoun_quote_names_its_speaker():
+    quote = cite(n=1, sentence="Third.", speaker="Trump")
+    answer = Answer("q", "Third. [1]", False, (quote,), status="tentative", confidence=0.3, note="Maybe not.")
+    (part,) = answer_parts(answer)
+    assert part.startswith("**Not sure:** _Maybe not\\._") and "**Trump:** Third\\." in part
+    named = cite(n=1, sentence="First sentence here.", speaker="First")  # named in the sentence: no lead
+    assert "**First:**" not in answer_parts(Answer("q", "x", False, (named,)))[0]
+    html = sources_html(answer)
+    assert "Tentative: may not answer · confidence 0.30" in html
 
 
 def test_sources_escape_title_and_only_link_http():

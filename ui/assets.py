@@ -15,6 +15,10 @@ a.qa-cite {
 }
 a.qa-cite:hover { background: var(--color-accent); color: white !important; }
 .qa-sources-head { font-weight: 600; margin-bottom: 0.5em; }
+.qa-status { font-weight: 500; font-size: 0.85em; margin: 0.15em 0; }
+.qa-status-answer { color: #15803d; }
+.qa-status-tentative { color: #b45309; }
+.qa-status-declined { color: var(--body-text-color-subdued); }
 .qa-source {
   border: 1px solid var(--border-color-primary); border-radius: 0.5em;
   padding: 0.6em 0.8em; margin-bottom: 0.6em; background: var(--background-fill-secondary);

@@ -51,11 +51,26 @@ def cite_link(turn: int, n: int) -> str:
 
 def answer_parts(answer: Answer, turn: int = 0) -> list[str]:
     """The chat message as pieces that stream in one after the other: each cited
-    sentence with its number, or the abstention and its reason."""
+    sentence with its number (a quote that says "he said" led by its speaker's name),
+    under a "Not sure" line when the answer is tentative; or the decline in plain words,
+    pointing at the closest passages."""
     if answer.abstained or not answer.citations:
-        reason = f" _({escape_markdown(answer.abstain_reason)})_" if answer.abstain_reason else ""
-        return [escape_markdown(answer.answer) + reason]
-    return [f"{escape_markdown(c.sentence)} {cite_link(turn, c.n)}" for c in answer.citations]
+        text = escape_markdown(answer.note or answer.answer)
+        if answer.passages:
+            text += " _" + escape_markdown("The closest passages are under Sources.") + "_"
+        return [text]
+    parts = [f"{_lead(c)}{escape_markdown(c.sentence)} {cite_link(turn, c.n)}" for c in answer.citations]
+    if answer.status == "tentative":
+        note = escape_markdown(answer.note or "These sentences may not answer the question.")
+        parts[0] = f"**Not sure:** _{note}_\n\n{parts[0]}"
+    return parts
+
+
+def _lead(c: Citation) -> str:
+    """The speaker's name before a quote whose sentence names them only as "he" or "she"."""
+    if c.speaker and not any(w.lower() in c.sentence.lower() for w in c.speaker.split()):
+        return f"**{escape_markdown(c.speaker)}:** "
+    return ""
 
 
 def answer_markdown(answer: Answer, turn: int = 0) -> str:
@@ -192,6 +207,7 @@ def sources_html(answer: Answer, turn: int = 0, focus: int | None = None, settin
     source, the passage with the cited sentence marked), then the retrieved
     passages that were not cited, folded. ``focus`` marks one card."""
     head = f"<div class='qa-sources-head'>Sources for “{html.escape(answer.question)}”"
+    head += f"<div class='qa-status qa-status-{answer.status}'>{html.escape(status_line(answer))}</div>"
     if answer.query and answer.query != answer.question:
         head += f"<div class='qa-muted'>searched as “{html.escape(answer.query)}”</div>"
     if settings:
@@ -207,6 +223,12 @@ def sources_html(answer: Answer, turn: int = 0, focus: int | None = None, settin
         out.append(f"<div class='qa-more-head'>{label} ({len(rest)})</div>")
         out += [_passage_item(p, rank) for rank, p in rest]
     return "\n".join(out)
+
+
+def status_line(answer: Answer) -> str:
+    """E.g. ``Answer · confidence 0.83`` or ``Tentative · confidence 0.41``."""
+    label = {"answer": "Answer", "tentative": "Tentative: may not answer", "declined": "No answer"}
+    return f"{label.get(answer.status, answer.status)} · confidence {answer.confidence:.2f}"
 
 
 def empty_sources_html(message: str = "Ask a question: its sources show here.") -> str:
