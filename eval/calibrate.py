@@ -206,13 +206,15 @@ def _md_title(path: Path) -> str:
 
 
 # -- asking -----------------------------------------------------------------------
-def observe(env: Env, precision: str | None, calibration: Calibration | None) -> list[Seen]:
+def observe(
+    env: Env, precision: str | None, calibration: Calibration | None, model: str | None = None
+) -> list[Seen]:
     """Ask every case of ``env`` (its index built if missing): the fused head for the
     best-sentence grid and, with ``calibration``, the evidence an answer is made from."""
     from index.embed import load_embedder
 
     env.index.parent.mkdir(parents=True, exist_ok=True)
-    with Assistant.open(env.index, embedder=load_embedder(None, precision)) as assistant:
+    with Assistant.open(env.index, embedder=load_embedder(model, precision)) as assistant:
         assistant.add(list(env.articles))
         resolver = Resolver(assistant.store)
         out = []
@@ -328,20 +330,29 @@ def is_right(s: Seen, c: Composed) -> bool:
     return not s.case.unanswerable and bool(c.picked) and answer_contains(answer_text(c), s.case.answers)
 
 
-def calibrate(data: Path, work: Path, precision: str | None, sample: int) -> Calibration:
+def calibrate(
+    data: Path,
+    work: Path,
+    precision: str | None,
+    sample: int,
+    model: str | None = None,
+    only: set[str] | None = None,
+) -> Calibration:
+    """Fit and report (see the module doc). ``model``: another model folder (or
+    ``hash:DIM`` in tests); ``only``: the names of the indexes to use (all by default)."""
     started = time.monotonic()
-    envs = environments(data, work, sample)
+    envs = [e for e in environments(data, work, sample) if only is None or e.name in only]
     base = load_calibration("default", None)
-    model_name = DEFAULT_MODEL_NAME
+    model_name = model or DEFAULT_MODEL_NAME
     say(f"{sum(len(e.cases) for e in envs)} questions in {len(envs)} indexes; asking them for the grid")
-    first = [s for e in envs for s in observe(e, precision, None)]
+    first = [s for e in envs for s in observe(e, precision, None, model)]
     rerank, hit1 = fit_rerank([s for s in first if s.case.role == "tune"])
     say(f"best-sentence step {rerank}: tuning hit@1 {hit1:.3f} (each set weighing the same)")
     for point in (rerank, {"coverage": base.rerank_coverage, "similarity": 0.0, "depth": 5}):
         say(f"  hit@1 at {point}: " + ", ".join(f"{k} {v:.3f}" for k, v in hit_at_1(first, point).items()))
     step = replace(base, rerank_coverage=rerank["coverage"], rerank_similarity=rerank["similarity"],
                    rerank_depth=int(rerank["depth"]))  # fmt: skip
-    seen = [s for e in envs for s in observe(e, precision, step)]
+    seen = [s for e in envs for s in observe(e, precision, step, model)]
     tune = [s for s in seen if s.case.role == "tune"]
     weights = fit_sentence(tune, base.sentence.weights)
     say("sentence model: " + ", ".join(f"{f} {w:.2f}" for f, w in zip(FEATURES, weights, strict=True)))

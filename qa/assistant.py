@@ -235,9 +235,12 @@ class Assistant:
         qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
         t2 = time.perf_counter()
         weight = self.term_weights()
-        passages = self._retrieve(query, qvec, k, mode, filters, weight, calibration)
+        # Answers come from the top five whatever k is (k only says how many are shown).
+        depth = max(k, min(ANSWER_PASSAGES, len(self.store.lexical)))
+        found = self._retrieve(query, qvec, depth, mode, filters, weight, calibration)
+        passages = found[:k]
         t3 = time.perf_counter()
-        top = passages[:ANSWER_PASSAGES]
+        top = found[:ANSWER_PASSAGES]
         vectors = self.sentence_vectors({p.chunk_id: p for p in top}) if qvec is not None else {}
         candidates = gather(query, qvec, top, weight, vectors, self.store.text_before)
         timings = {"rewrite": (t1 - t0) * 1000, "embed": (t2 - t1) * 1000, "retrieve": (t3 - t2) * 1000}

@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from index.article import article_day
 from index.lexical import tokenize
 from qa.answertype import answer_type
@@ -38,7 +40,8 @@ NO_ANSWER = "I could not find an answer to that in the indexed articles."
 MAX_SENTENCES = 3
 MAX_WORDS = 80
 HOLD = 0.8  # a confident answer's sentences hold this much of the probability together
-HOLD_TENTATIVE = 0.95  # ... a tentative one's
+HOLD_TENTATIVE = 0.95  # ... a tentative one's, and a say-question's (the speaker's words, up to three)
+SAY_TOPIC = 2.0  # log-odds added to a speaker's quote per unit of naming the topic asked (hand-set)
 _ONE_FACT = ("where", "which")
 
 
@@ -87,6 +90,9 @@ def compose(
     note, quoted, aside = None, 0.0, None
     if say is not None:
         pool, note, quoted, aside = _say_pool(candidates, say, weight)
+        if say.topic and quoted:  # among the speaker's quotes, those naming the topic come first
+            topic = question_terms(say.topic, weight)
+            scores = scores + SAY_TOPIC * np.asarray([_names_topic(topic, c) for c in candidates])
         if not pool:
             return declined(note or "", f"no sentence in the closest passages quotes {say.speaker}")
     order = sorted(pool, key=lambda i: -scores[i])
@@ -127,7 +133,7 @@ def compose(
         return declined(note, reason, confidence, evidence, float(share[0]))
     picked = [best]
     held, words = float(share[0]), len(best.sentence.split())
-    enough = HOLD if status == "answer" else HOLD_TENTATIVE
+    enough = HOLD if status == "answer" and say is None else HOLD_TENTATIVE  # a speaker's words: more of them
     for i, p in zip(order[1:], share[1:], strict=True):
         cand = candidates[i]
         if len(picked) >= MAX_SENTENCES or held >= enough:
@@ -175,11 +181,7 @@ def _say_pool(
     if not say.topic:
         return quotes, None, 1.0, None
     topic = question_terms(say.topic, weight)
-    naming = [
-        i
-        for i in quotes
-        if coverage(topic, candidates[i].terms) > 0 or coverage(topic, candidates[i].previous_terms) > 0
-    ]
+    naming = [i for i in quotes if _names_topic(topic, candidates[i]) > 0]
     if naming:
         return naming, None, 1.0, None
     aside = (
@@ -187,6 +189,13 @@ def _say_pool(
         f"this is what {say.speaker} said."
     )
     return quotes, None, 0.5, aside
+
+
+def _names_topic(topic: dict[str, float], c: Candidate) -> float:
+    """How much a sentence names a say-question's topic: its own coverage of it, or
+    three quarters of the sentence before's (a quote often follows the sentence that
+    says what it is about)."""
+    return max(coverage(topic, c.terms), 0.75 * coverage(topic, c.previous_terms))
 
 
 def _day(value: str | None) -> int:

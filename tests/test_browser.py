@@ -158,12 +158,14 @@ def test_usmca_answer_quotes_trump_and_cites_the_carney_trump_article(page, shot
 
 def test_clicking_a_citation_shows_its_highlighted_sentence(page, shots):
     ask(page, USMCA)
-    quote = page.locator("#qa-chat a.qa-cite").filter(has_text="[1]").first  # the answer is Trump's quote
+    quote = page.locator("#qa-chat a.qa-cite").filter(has_text="[1]").first  # the answer is Trump's quotes
     quote.click()
     card = page.locator("#qa-src-0-1.qa-focus")
     card.wait_for()
     assert CARNEY_TRUMP in card.inner_text()
-    mark = card.locator("mark.qa-hl").first
+    mark = (
+        card.locator("mark.qa-hl").filter(has_text="could renegotiate it").first
+    )  # one card, each cited sentence
     assert "could renegotiate it" in mark.inner_text()
     assert mark.is_visible()
     page.screenshot(path=str(shots / "03-citation-source.png"))
