@@ -42,8 +42,10 @@ def run(
     model: str | None = None,
     limit: int | None = None,
     progress: bool | None = None,
+    calibration: str | Path | None = None,
 ) -> dict[str, Any]:
-    """Evaluate and write the three outputs into ``out``; returns the summary."""
+    """Evaluate and write the three outputs into ``out``; returns the summary.
+    ``calibration``: a calibration file to answer with instead of the model's own."""
     modes = [m.strip() for m in compare if m.strip()]
     bad = [m for m in modes if m not in MODES]
     if bad or not modes:
@@ -59,6 +61,8 @@ def run(
         raise InputError(f"{questions}: no questions found")
     index_dir = Path(index) if index else out_dir / "index"
     with Assistant.open(index_dir, model=model) as assistant:
+        if calibration is not None:
+            assistant.use_calibration(Path(calibration))
         started = time.perf_counter()
         report = assistant.add(list(qset.articles), progress=progress)
         index_seconds = time.perf_counter() - started

@@ -114,6 +114,18 @@ class Assistant:
             self._calibration = calibrations.load(self.store.settings.model_name, precision)
         return self._calibration
 
+    def use_calibration(self, path: str | Path) -> None:
+        """Answer with the calibration in ``path`` (say, to evaluate one) instead of the model's own."""
+        import json
+
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            self._calibration = Calibration.from_dict(data, Path(path).name)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(
+                f"{path} is not a calibration file ({exc}); make one with python -m eval.calibrate"
+            ) from exc
+
     def sentence_vectors(self, records: Any) -> Any:
         """Sentence vectors of chunk records (computed for chunks stored without them)."""
         return self._sentence_vectors.get(self.store, records, self.embedder)

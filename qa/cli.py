@@ -151,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="PATH", help="model for a new index (default: packaged MiniLM)")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
     p.add_argument("--index", metavar="DIR", help="index to build or reuse (default: OUT/index)")
+    p.add_argument(
+        "--calibration", metavar="FILE", help="answer with this calibration file (default: the model's own)"
+    )
 
     p = command("serve", "Open the chat UI in the browser.")
     p.add_argument(
@@ -439,6 +442,7 @@ def _eval(args: argparse.Namespace) -> int:
         compare=args.compare.split(","),
         model=args.model,
         limit=args.limit,
+        calibration=args.calibration,
     )
     from eval.report import KEYS
 

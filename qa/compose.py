@@ -184,6 +184,10 @@ def _say_pool(
     naming = [i for i in quotes if _names_topic(topic, candidates[i]) > 0]
     if naming:
         return naming, None, 1.0, None
+    if not coverage(topic, frozenset().union(*(c.terms for c in candidates))):
+        # the passages do not name the topic anywhere: whatever the speaker said, it is not that
+        note = f"The articles do not mention {say.topic}; this is what {say.speaker} said."
+        return quotes, note, 0.5, None
     aside = (
         f"The articles quote {say.speaker}, but none of these quotes mentions {say.topic}; "
         f"this is what {say.speaker} said."

@@ -143,10 +143,15 @@ def test_a_say_answer_quotes_the_speaker_and_says_when_not_on_the_topic_asked():
     q = "What did Trump say about USMCA?"
     unsure = ConfidenceModel((0.0,) * 6, -0.4)  # 0.4 whatever the evidence: tentative
     cal = replace(load("default", None), confidence=unsure, answer_at=0.5, tentative_at=0.1)
-    cands = gather(q, None, [_passage(f"{filler} {quote} {other}")], FLAT, {})
+    review = "The USMCA review is due next year, officials said on Monday morning."
+    cands = gather(q, None, [_passage(f"{review} {filler} {quote} {other}")], FLAT, {})
     got = compose(q, cands, cal, FLAT, parse_say_question(q))
     assert [c.sentence for c in got.picked] == [quote] and got.picked[0].speaker == "Trump"
     assert got.status == "tentative" and "none of these quotes mentions USMCA" in got.note
+    q2 = "What did Trump say about dairy?"  # named nowhere: said so, even when confident
+    absent = compose(q2, gather(q2, None, [_passage(f"{review} {filler} {quote}")], FLAT, {}),
+                     replace(cal, answer_at=0.0), FLAT, parse_say_question(q2))  # fmt: skip
+    assert absent.status == "tentative" and absent.note.startswith("The articles do not mention dairy")
     assert got.evidence[-1] == 0.5  # his words, not naming the topic
     sure = compose(q, cands, replace(cal, answer_at=0.0), FLAT, parse_say_question(q))
     assert sure.status == "answer" and sure.note is None  # confident: about USMCA in other words

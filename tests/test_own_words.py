@@ -74,3 +74,9 @@ def test_the_answer_does_not_depend_on_how_many_passages_are_shown(seed_assistan
     three = seed_assistant.ask("How did Trump describe Carney?", k=3)
     assert (one.answer, one.status, one.confidence) == (three.answer, three.status, three.confidence)
     assert len(one.passages) == 1 and len(three.passages) == 3
+
+
+def test_a_say_question_on_a_topic_the_articles_never_mention_is_tentative_and_says_so(seed_assistant):
+    got = seed_assistant.ask("What did Carney say about dairy?")
+    assert got.status == "tentative" and got.note.startswith("The articles do not mention dairy")
+    assert all(c.speaker and "Carney" in c.speaker for c in got.citations)  # and shows what he did say
