@@ -107,12 +107,7 @@ def _plots(out: Path, blocks: list[dict[str, Any]], rows: list[dict[str, Any]]) 
                 ax.plot(ks, b["hit_curve"], marker="o", markersize=3, label=b["config"]["mode"])
         ax.set(xlabel="k", ylabel="passage hit@k", title="Hit@k", ylim=(0, 1.02))
         ax.set_xticks([1, 5, 10, 15, 20])
-        ax.grid(alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "hit_at_k.png", dpi=110)
-        plt.close(fig)
-        names.append("hit_at_k.png")
+        names.append(_save(fig, ax, out / "hit_at_k.png"))
     if any(b.get("confidence") for b in blocks):
         fig, ax = plt.subplots(figsize=(5, 5))
         ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="calibrated")
@@ -128,12 +123,7 @@ def _plots(out: Path, blocks: list[dict[str, Any]], rows: list[dict[str, Any]]) 
             xlim=(0, 1),
             ylim=(0, 1),
         )
-        ax.grid(alpha=0.3)
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / "reliability.png", dpi=110)
-        plt.close(fig)
-        names.append("reliability.png")
+        names.append(_save(fig, ax, out / "reliability.png"))
     fig, ax = plt.subplots(figsize=(6, 4))
     for b in blocks:
         lat = [r["latency_ms"] for r in rows if r["config"] == b["config"]["mode"]]
@@ -145,3 +135,15 @@ def _plots(out: Path, blocks: list[dict[str, Any]], rows: list[dict[str, Any]]) 
     plt.close(fig)
     names.append("latency.png")
     return names
+
+
+def _save(fig: Any, ax: Any, path: Path) -> str:
+    """Grid, legend, write ``path``; its name, for the report."""
+    import matplotlib.pyplot as plt
+
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name

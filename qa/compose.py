@@ -30,7 +30,6 @@ import numpy as np
 
 from index.article import article_day
 from index.lexical import tokenize
-from qa.answertype import answer_type
 from qa.calibration import Calibration
 from qa.evidence import Candidate, question_terms, softmax
 from qa.quotes import SayQuestion, names_speaker
@@ -42,7 +41,6 @@ MAX_WORDS = 80
 HOLD = 0.8  # a confident answer's sentences hold this much of the probability together
 HOLD_TENTATIVE = 0.95  # ... a tentative one's, and a say-question's (the speaker's words, up to three)
 SAY_TOPIC = 2.0  # log-odds added to a speaker's quote per unit of naming the topic asked (hand-set)
-_ONE_FACT = ("where", "which")
 
 
 @dataclass(frozen=True)
@@ -153,11 +151,6 @@ def compose(
         tuple(picked), confidence, status, note, reason if status == "tentative" else None,
         tuple(score_of[id(c)] for c in picked), evidence, float(share[0]),
     )  # fmt: skip
-
-
-def one_fact(question: str) -> bool:
-    """Whether the question asks for one fact: a date, a number, a name, a place, a choice."""
-    return answer_type(question) is not None or question.lower().lstrip().startswith(_ONE_FACT)
 
 
 def _say_pool(
