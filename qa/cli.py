@@ -5,7 +5,6 @@ it may reach into ``ui`` and ``eval``; library code never does.)"""
 from __future__ import annotations
 
 import argparse
-import errno
 import json
 import logging
 import os
@@ -14,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from index.errors import QAError
+from qa.terminal import os_error_message, silence_stdout
 
 DEFAULT_INDEX = os.environ.get("QA_INDEX", ".qa/index")
 DEMO_INDEX = ".qa/demo"
@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(_run(args) or 0)
     except BrokenPipeError:  # `qa stats --articles | head`: the reader has all it wanted
-        _silence_stdout()
+        silence_stdout()
         return 141  # what a shell reports for a command ended by SIGPIPE
     except QAError as exc:
         print(f"qa: error: {' '.join(str(exc).splitlines())}", file=sys.stderr)
@@ -237,32 +237,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("qa: interrupted", file=sys.stderr)
         return 130
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's last flush does not fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):  # pragma: no cover - stdout already gone
-        pass
-
-
-def os_error_message(exc: OSError) -> str:
-    """What failed, in plain words, with what to do when there is something to do."""
-    where = f"{exc.filename}" if exc.filename else "a file"
-    if exc.errno == errno.ENOSPC:
-        return f"no space left on the disk holding {where}; free some space and run it again"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"permission denied for {where}; check its permissions, or use another folder"
-    if exc.errno == errno.EROFS:
-        return f"{where} is on a read-only file system; use a writable folder"
-    if exc.errno == errno.ENOENT:
-        return f"{where} does not exist"
-    if exc.errno == errno.ENOTDIR:
-        return f"a part of {where} is a file, not a folder"
-    return f"{where}: {exc.strerror or exc}"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -296,8 +270,12 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
         return 3 if report.rejected else 0
     if args.command == "doctor":
-        return _doctor(args)
+        from qa.terminal import doctor
+
+        return doctor(args.model, args.remeasure, args.json)
     _require_index(args.index)
+    from qa import terminal
+
     with Assistant.open(args.index) as assistant:
         if args.command == "ask":
             answer = assistant.ask(
@@ -307,7 +285,7 @@ def _run(args: argparse.Namespace) -> int:
             print(
                 json.dumps(answer.to_dict(), indent=2, ensure_ascii=False)
                 if args.json
-                else format_answer(answer)
+                else terminal.format_answer(answer)
             )
         elif args.command == "search":
             passages = assistant.search(
@@ -330,7 +308,9 @@ def _run(args: argparse.Namespace) -> int:
             stats: dict[str, Any] = assistant.stats()
             if args.articles:
                 stats["articles_list"] = assistant.articles()
-            print(json.dumps(stats, indent=2, ensure_ascii=False) if args.json else format_stats(stats))
+            print(
+                json.dumps(stats, indent=2, ensure_ascii=False) if args.json else terminal.format_stats(stats)
+            )
     return 0
 
 
@@ -352,81 +332,6 @@ def _fewer(args: argparse.Namespace) -> str:
     if args.mode == "bm25":
         return "bm25 returns only chunks that contain a word of the query"
     return "the index holds no more chunks"
-
-
-def _doctor(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
-
-    from index.embed import check_folder, default_model_path, requested_precision
-    from index.embed.onnxint8 import cache_dir
-    from index.embed.precision import profile
-
-    path = args.model or default_model_path()
-    check_folder(path)
-    found = profile(path, cache_dir(), remeasure=args.remeasure)
-    query, bulk = found.choose("query"), found.choose("bulk")
-    wanted = requested_precision(None)
-    if args.json:
-        chosen = {"model_path": path, "requested": wanted, "query": asdict(query), "bulk": asdict(bulk)}
-        print(json.dumps(found.to_dict() | chosen, indent=2))
-        return 0
-    lines = [f"machine: {found.machine}", f"model: {path}",
-             f"measured {found.measured_at} (qa doctor --remeasure measures again):",
-             "  precision   start-up   a question   passages/s"]  # fmt: skip
-    for m in found.measured:
-        if m.error:
-            lines.append(f"  {m.precision:<9}   cannot run here: {m.error}")
-        else:
-            lines.append(
-                f"  {m.precision:<9} {m.startup_s:>8.2f} s {m.query_ms:>9.1f} ms {m.passages_per_s:>12.1f}"
-            )
-    lines.append(f"auto: {query.precision} for questions and small additions ({query.reason})")
-    if bulk.precision != query.precision:
-        lines.append(f"      {bulk.precision} for large ingests ({bulk.reason}), switched to once the work "
-                     "left repays its start-up")  # fmt: skip
-    lines.append(f"in use: {wanted}" + (" (set by $QA_PRECISION)" if wanted != "auto" else ""))
-    print("\n".join(lines))
-    return 0
-
-
-def format_answer(answer: Any) -> str:
-    """Plain-text rendering of an Answer for the terminal: the answer, what kind of
-    answer it is in plain words, its sources; a decline lists the closest passages."""
-    lines = []
-    if answer.status == "tentative":
-        lines.append(f"Not sure: {answer.note}" if answer.note else "Not sure:")
-    lines.append(answer.note if answer.status == "declined" and answer.note else answer.answer)
-    if answer.status == "declined":
-        if answer.passages:
-            lines += ["", "Closest passages:"]
-            for p in answer.passages[:3]:
-                lines.append(f"  {p.title}: {' '.join(p.text.split())[:160]}…")
-    if answer.citations:
-        lines.append("")
-        lines.append("Sources:")
-    for c in answer.citations:
-        meta = ", ".join(x for x in (c.date, c.source) if x)
-        lines.append(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
-        who = f" ({c.speaker})" if c.speaker else ""
-        lines.append(f'    "{c.sentence}"{who}  [chars {c.start}-{c.end} of {c.article_id}]')
-    lines.append(f"(confidence {answer.confidence:.2f}: {_STATUS[answer.status]})")
-    return "\n".join(lines)
-
-
-_STATUS = {
-    "answer": "an answer",
-    "tentative": "tentative, the sentences may not answer",
-    "declined": "declined",
-}
-
-
-def format_stats(stats: dict[str, Any]) -> str:
-    lines = [f"{k}: {v}" for k, v in stats.items() if k != "articles_list"]
-    for a in stats.get("articles_list", []):
-        lines.append(
-            f"  {a['id']}  {a['date'] or '-'}  {a['source'] or '-'}  {a['chunks']} chunks  {a['title']}"
-        )
-    return "\n".join(lines)
 
 
 def _eval(args: argparse.Namespace) -> int:
