@@ -14,17 +14,19 @@ one's evidence into the probability that the answer is right. Three outcomes:
   closest passages stay in ``passages``) and ``abstain_reason`` holds the figures.
 
 'What did X say about Y?' questions answer with X's own words: the quotes whose
-speaker is X (:func:`qa.quotes.speaker_of`) that name Y (in them or in the sentence
-before), else X's other quotes (which may be about Y in other words: when the answer
-comes out tentative, the note says that none of them names Y); when the passages name
-X but quote X nowhere, the closest sentences with a note (tentative); when they do not
-name X, a decline.
+speaker is X (:func:`qa.quotes.speaker_of`) that name Y (in them, in the sentence
+before, or in their article's headline), else X's other quotes (which may be about Y
+in other words: when the answer comes out tentative, the note says that none of them
+names Y; when the passages never name Y, it says so whatever the confidence); when the
+passages name X but quote X nowhere, the closest sentences with a note (tentative);
+when they do not name X, a decline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -189,10 +191,20 @@ def _say_pool(
 
 
 def _names_topic(topic: dict[str, float], c: Candidate) -> float:
-    """How much a sentence names a say-question's topic: its own coverage of it, or
-    three quarters of the sentence before's (a quote often follows the sentence that
-    says what it is about)."""
-    return max(coverage(topic, c.terms), 0.75 * coverage(topic, c.previous_terms))
+    """How much a sentence names a say-question's topic: its own coverage of it, three
+    quarters of the sentence before's (a quote often follows the sentence that says what
+    it is about), or half of its article's title's (a headline says what a report's
+    quotes are about: "Carney and Trump meet ... to talk tariffs and USMCA")."""
+    return max(
+        coverage(topic, c.terms),
+        0.75 * coverage(topic, c.previous_terms),
+        0.5 * coverage(topic, _title_terms(c.passage.title)),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _title_terms(title: str) -> frozenset[str]:
+    return frozenset(tokenize(title))
 
 
 def _day(value: str | None) -> int:
