@@ -39,6 +39,12 @@ _TITLES = frozenset(
     director chair chairman chairwoman leader king queen pope general minister's a an in on at but
     and so then when while after before earlier later""".split()
 )
+# Words that start a clause or a phrase, not a role: "said in a statement that ...".
+_CLAUSE = frozenset(
+    """that in on at to of for with from by after before during when while as if it he she they we
+    i you was is were are would will could should had has have this these those there then so but
+    and or not no""".split()
+)
 _WINDOW = 6  # words between a speaker and the speech verb, at most ("Varga, the chief volcanologist, said")
 
 
@@ -50,7 +56,7 @@ class SayQuestion:
     @property
     def speaker_names(self) -> list[str]:
         """Words that name the speaker in text: 'President Donald Trump' -> Donald, Trump."""
-        words = [w.strip(".,'\u2019s") for w in self.speaker.split()]
+        words = [re.sub(r"['\u2019]s$", "", w).strip(".,'\u2019") for w in self.speaker.split()]
         return [w for w in words if w and w.lower() not in _TITLES] or words
 
 
@@ -142,12 +148,18 @@ def _name_before(words: Sequence[str]) -> str | None:
 
 
 def _name_after(words: Sequence[str]) -> str | None:
-    """A person named right after the speech verb ("said Carney", "said Prime Minister Carney")."""
-    runs = _runs(words[:5])
-    if not runs or runs[0][0] > 1:  # the name follows the verb, or one word later ("said the Prime Minister")
-        return None
-    a, b = runs[0]
-    return _name_of(_clean(words[a:b]))
+    """A person named right after the speech verb ("said Carney", "said Prime Minister
+    Carney", "said cooperative chair Greta Hollis"): a run of capitalised words after at
+    most :data:`_WINDOW` lower-case words of a role, none of them a word that starts a clause."""
+    for i, word in enumerate(words[: _WINDOW + 1]):
+        bare = _bare(word)
+        if _is_cap(bare):
+            runs = _runs(words[i : i + 5])
+            return _name_of(_clean(words[i : i + runs[0][1]])) if runs else None
+        apposition = word.endswith(",") and i + 1 < len(words) and _is_cap(_bare(words[i + 1]))
+        if bare.lower() in _CLAUSE or not bare.isalpha() or (bare != word.strip("()") and not apposition):
+            return None  # "said in a statement that ...", or punctuation: no name follows
+    return None
 
 
 def speaker_of(sentence: str, before: Sequence[str] = ()) -> str | None:

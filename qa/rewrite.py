@@ -14,11 +14,16 @@ from typing import Any
 
 from qa.quotes import parse_say_question
 
+_ASKING = (
+    r"what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|could|will|would|"
+    r"has|have|had"
+)
 _WHAT_ABOUT = re.compile(
     r"^\s*(?:and\s+|but\s+|so\s+)?(?:what|how)\s+about\s+(?P<topic>.+?)\s*[?.!]*\s*$"
-    r"|^\s*and\s+(?P<topic2>[^?]+?)\s*\?\s*$",
+    rf"|^\s*and\s+(?!(?:{_ASKING})\b)(?P<topic2>[^?]+?)\s*\?\s*$",  # "And the tariffs?", not "And what ...?"
     re.IGNORECASE,
 )
+_IT = {"it", "that", "this", "them", "those", "these", "him", "her"}
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|that|this|there|then)\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w.\u2019'-]*(?:\s+[A-Z][\w.\u2019'-]*)*")
 _SKIP_NAMES = {"What", "Who", "When", "Where", "Why", "How", "Which", "And", "Did", "Does", "Is", "The", "A"}
@@ -47,8 +52,9 @@ def rewrite(question: str, history: Sequence[Any] | None) -> str:
     prev = rewrite(turns[-1], turns[:-1])
     prev_say = parse_say_question(prev)
     say = parse_say_question(question)
-    if say is not None and say.topic is None and prev_say is not None and prev_say.topic:
-        return f"What did {say.speaker} say about {prev_say.topic}?"
+    if say is not None and prev_say is not None and prev_say.topic:
+        if say.topic is None or say.topic.lower() in _IT:  # "And what did Carney say (about it)?"
+            return f"What did {say.speaker} say about {prev_say.topic}?"
     m = _WHAT_ABOUT.match(question)
     if m is not None:
         topic = m.group("topic") or m.group("topic2")

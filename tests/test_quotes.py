@@ -108,3 +108,37 @@ def test_passive_questions_are_not_say_questions():
     assert parse_say_question("What was Genghis Khan said to be holding in his hand at birth?") is None
     say = parse_say_question("What is Trump saying about tariffs?")
     assert (say.speaker, say.topic) == ("Trump", "tariffs")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("“We will print again in May,” said cooperative chair Greta Hollis.", "Greta Hollis"),
+        ("“It is for everybody,” said head librarian Odile Brandt.", "Odile Brandt"),
+        ("“Fine,” said the chief volcanologist, Ines Varga.", "Ines Varga"),
+        ("“It works,” said Okafor, a nurse.", "Okafor"),
+        ("“We agreed,” he said in a statement that Canada released.", None),  # no one named before: unknown
+    ],
+)
+def test_a_role_between_the_verb_and_the_name_is_skipped(sentence, speaker):
+    from qa.quotes import speaker_of
+
+    assert speaker_of(sentence) == speaker
+
+
+def test_a_surname_ending_in_s_is_kept_whole():
+    assert parse_say_question("What did Castellanos say?").speaker_names == ["Castellanos"]
+    assert parse_say_question("What did Trump's aide say?").speaker_names == ["Trump", "aide"]
+
+
+def test_follow_ups_that_ask_anew_are_not_mangled_and_it_is_the_last_topic():
+    boat = ["How long does the new island boat take to cross now?"]
+    assert rewrite("And what does a ticket cost?", boat) == "And what does a ticket cost?"
+    deal = ["What did Trump say about the trade deal with Canada and Mexico?"]
+    assert rewrite("What did Carney say about it?", deal) == (
+        "What did Carney say about the trade deal with Canada and Mexico?"
+    )
+    assert (
+        rewrite("And the tariffs?", ["What did Trump say about USMCA?"])
+        == "What did Trump say about the tariffs?"
+    )

@@ -97,6 +97,15 @@ def test_api_errors_say_what_to_do(served):
         client.predict(QUESTION, since="yesterday", api_name="/ask")
 
 
+def post_raw(url: str, data: bytes) -> tuple[int, object]:
+    req = urllib.request.Request(url, data=data, headers={"content-type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
 def test_the_json_api_answers_in_one_request_with_the_contract(served, assistant):
     url = served.local_url + "api/"
     code, got = post(url + "ask", {"question": QUESTION})
@@ -126,6 +135,7 @@ def test_json_api_errors_are_one_line_4xx_and_one_log_line(served, caplog):
             (post(url + "ask", {"question": QUESTION, "since": "yesterday"}), 400, "since must be a date"),
             (post(url + "ask", {"k": 2}), 422, "question: Field required"),
             (post(url + "ask", {"question": QUESTION, "k": "many"}), 422, "k:"),
+            (post_raw(url + "ask", b"{not json"), 422, "the body is not valid JSON"),
         ]
     for (code, body), want_code, want in cases:
         assert code == want_code and list(body) == ["error"] and want in body["error"], body

@@ -320,12 +320,18 @@ def serve(
         log.warning("%s", note)
     assistant = Assistant.open(index_dir)
     try:
-        app = launch(build_app(assistant), host, chosen, login, block=False, json_api=assistant)
+        app = launch(build_app(assistant), host, chosen, login, block=False, quiet=True, json_api=assistant)
     except OSError as exc:  # taken between the check and the start: Gradio says so in its own words
         if "port" not in str(exc).lower():
             raise
         raise QAError(
             f"port {chosen} on {host} was taken while starting; pick another port with --port N"
         ) from exc
+    url = f"http://{host}:{chosen}/"
+    print(
+        f"qa: serving {index_dir} on {url} (Ctrl-C to stop); JSON API at {url}api/ (docs: {url}api/docs), "
+        f"MCP at {url}gradio_api/mcp/",
+        flush=True,
+    )
     assistant.embedder.encode(["warm up"])  # load the model now, not on the first question
     app.block_thread()

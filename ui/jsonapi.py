@@ -89,8 +89,11 @@ def make_json_api(
     @app.exception_handler(RequestValidationError)
     async def bad_body(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(x) for x in first.get("loc", ()) if x != "body") or "the body"
-        message = f"{where}: {first.get('msg', 'not valid')}; see /api/docs for the request's fields"
+        if first.get("type") == "json_invalid":
+            message = 'the body is not valid JSON; send an object such as {"question": "..."}'
+        else:
+            where = ".".join(str(x) for x in first.get("loc", ()) if x != "body") or "the body"
+            message = f"{where}: {first.get('msg', 'not valid')}; see /api/docs for the request's fields"
         log.warning("api %s %s: 422 %s", request.method, request.url.path, message)
         return JSONResponse({"error": message}, status_code=422)
 
