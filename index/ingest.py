@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _TITLE_WORDS = 24  # at most this much of the title is put in front of each chunk
 _DERIVE_EVERY = 60.0  # seconds between rebuilds of FAISS and BM25 during a long ingest
+STREAM_BATCH = 16  # articles per batch from a stream (fetched pages): embedding starts early
 
 
 @dataclass(frozen=True)
@@ -125,14 +126,18 @@ def ingest(
     *,
     progress: bool = False,
     batch_articles: int = 100,
+    stream: Iterable[Article | Problem] = (),
 ) -> IngestReport:
     """Read, chunk, embed (only what is new) and store; one transaction per batch.
+    ``stream`` gives articles (or problems) from elsewhere, such as fetched pages; it is
+    read after the files, under the same lock, and stored every ``STREAM_BATCH``
+    articles, so that embedding overlaps the work that produces them.
     Raises :class:`~index.errors.IndexLockedError` when another writer is at work."""
     started = time.perf_counter()
     with store.writing():
         tally = _Tally()
         try:
-            _ingest(store, embedder, paths, tally, progress, batch_articles)
+            _ingest(store, embedder, paths, tally, progress, batch_articles, stream)
         finally:
             if tally.batches:  # whatever was committed becomes searchable, even after an error
                 store.derive()
@@ -156,12 +161,11 @@ def _ingest(
     tally: _Tally,
     progress: bool,
     batch_articles: int,
+    stream: Iterable[Article | Problem] = (),
 ) -> None:
-    chunker = make_chunker(store, embedder)
     files, problems = find_files(paths)
     tally.rejected.extend(problems)
-    seen_texts: dict[str, str] = {}
-    batch: list[Article] = []
+    batcher = _Batcher(store, embedder, make_chunker(store, embedder), tally, progress)
     unread = sum(_size(f) for f in files)
     bar = _progress(files, progress)
     for path in bar:
@@ -171,27 +175,52 @@ def _ingest(
         tally.chars_left = unread + sum(len(a.text) for a in articles)
         for art in articles:
             tally.chars_left -= len(art.text)
-            if not tokenize(f"{art.title} {art.text}"):  # BM25 cannot index an article without terms
-                tally.rejected.append(Problem(str(path), f"'{art.title[:40]}' has no words to search for"))
-                continue
-            if art.id in {a.id for a in batch}:
-                # The same article again (same id: its id field or canonical URL) before the first copy
-                # is stored: store that one first, so this one is judged as a later add would be
-                # (unchanged when the same, else it replaces it), one rule within a run and across runs.
-                _store_batch(store, embedder, chunker, batch, tally, progress)
-                batch = []
-            other = seen_texts.get(art.text_hash)
-            if other is not None and other != art.id:
-                tally.duplicates.append(_entry(art) | {"duplicate_of": other})
-                continue
-            seen_texts[art.text_hash] = art.id
-            batch.append(art)
-            if len(batch) >= batch_articles:  # inside the file loop: a big JSONL commits as it goes
-                _store_batch(store, embedder, chunker, batch, tally, progress)
-                batch = []
-                _derive_now_and_then(store, tally)
-    if batch:
-        _store_batch(store, embedder, chunker, batch, tally, progress)
+            batcher.take(art, batch_articles)  # inside the file loop: a big JSONL commits as it goes
+    for item in stream:
+        if isinstance(item, Problem):
+            tally.rejected.append(item)
+        else:
+            batcher.take(item, min(batch_articles, STREAM_BATCH))
+    batcher.flush()
+
+
+class _Batcher:
+    """Collects articles into batches and stores each full batch."""
+
+    def __init__(
+        self, store: IndexStore, embedder: Embedder, chunker: Chunker, tally: _Tally, progress: bool
+    ) -> None:
+        self.store, self.embedder, self.chunker, self.tally, self.progress = (
+            store, embedder, chunker, tally, progress
+        )  # fmt: skip
+        self.seen_texts: dict[str, str] = {}
+        self.batch: list[Article] = []
+
+    def take(self, art: Article, batch_articles: int) -> None:
+        tally = self.tally
+        if not tokenize(f"{art.title} {art.text}"):  # BM25 cannot index an article without terms
+            why = f"'{art.title[:40]}' has no words to search for"
+            tally.rejected.append(Problem(art.origin or art.id, why))
+            return
+        if art.id in {a.id for a in self.batch}:
+            # The same article again (same id: its id field or canonical URL) before the first copy
+            # is stored: store that one first, so this one is judged as a later add would be
+            # (unchanged when the same, else it replaces it), one rule within a run and across runs.
+            self.flush()
+        other = self.seen_texts.get(art.text_hash)
+        if other is not None and other != art.id:
+            tally.duplicates.append(_entry(art) | {"duplicate_of": other})
+            return
+        self.seen_texts[art.text_hash] = art.id
+        self.batch.append(art)
+        if len(self.batch) >= batch_articles:
+            self.flush()
+            _derive_now_and_then(self.store, tally)
+
+    def flush(self) -> None:
+        if self.batch:
+            _store_batch(self.store, self.embedder, self.chunker, self.batch, self.tally, self.progress)
+            self.batch = []
 
 
 def _derive_now_and_then(store: IndexStore, tally: _Tally) -> None:

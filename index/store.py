@@ -252,6 +252,16 @@ class IndexStore:
         with self._lock:
             return records.ids_for_text(self._conn, list(text_hashes))
 
+    def fetched(self, links: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """``{link: (stamp, article id)}`` of feed entries fetched before whose article is still stored."""
+        with self._lock:
+            return records.fetched(self._conn, list(links))
+
+    def record_fetched(self, rows: Sequence[tuple[str, str, str]]) -> None:
+        """Remember ``(link, stamp, article id)`` of fetched feed entries (writers only)."""
+        with self.writing(), self._lock:
+            records.record_fetched(self._conn, rows)
+
     def stored_vectors(self, hashes: Iterable[str]) -> dict[str, tuple[np.ndarray, bytes | None]]:
         """Vectors (and sentence vectors) already computed for these chunk hashes, so
         that they are not embedded again."""

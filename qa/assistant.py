@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from index.chunking import ChunkSettings
 from index.embed import DEFAULT_MODEL_NAME, Embedder, load_embedder
 from index.errors import InputError, ModelError
-from index.ingest import IngestReport, ingest
+from index.ingest import IngestReport
 from index.manifest import IndexSettings
+from index.sources.collect import ingest_sources
+from index.sources.web import FetchSettings
 from index.store import IndexStore
 from qa import calibration as calibrations
 from qa.calibration import Calibration
@@ -167,12 +169,21 @@ class Assistant:
         return [replace(pool[i], score=float(scores[i])) for i in order]
 
     # -- building ----------------------------------------------------------
-    def add(self, paths: Iterable[str | Path] | str | Path, *, progress: bool = False) -> IngestReport:
-        """Add files and folders; unchanged articles are skipped, changed ones replaced."""
+    def add(
+        self,
+        paths: Iterable[str | Path] | str | Path,
+        *,
+        progress: bool = False,
+        feeds: Iterable[str] = (),
+        fetch: FetchSettings | None = None,
+    ) -> IngestReport:
+        """Add files, folders and web pages (``http(s)://`` URLs), and the entries of
+        ``feeds`` (RSS, Atom or sitemap URLs); unchanged articles are skipped, changed
+        ones replaced. ``fetch`` sets timeouts, size cap and politeness delay."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
         with self._write_lock:
-            return ingest(self.store, self.embedder, paths, progress=progress)
+            return ingest_sources(self.store, self.embedder, paths, feeds, fetch=fetch, progress=progress)
 
     def remove(self, article_id: str) -> None:
         """Remove one article and its chunks."""

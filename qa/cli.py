@@ -14,13 +14,16 @@ from typing import Any
 
 from index.errors import QAError
 from qa.terminal import os_error_message, silence_stdout
+from qa.webcli import add_fetch_options, fetch_options
 
 DEFAULT_INDEX = os.environ.get("QA_INDEX", ".qa/index")
 DEMO_INDEX = ".qa/demo"
 
 EXAMPLES = {
     "ingest": "examples:\n  qa ingest ../shared/data/seed --index /tmp/i\n"
-    "  qa ingest news/ extra.jsonl --index my-index --chunk-size 160",
+    "  qa ingest news/ extra.jsonl --index my-index --chunk-size 160\n"
+    "  qa ingest https://example.org/news/story.html --index /tmp/i\n"
+    "  qa ingest --feed https://example.org/rss.xml --feed https://example.org/sitemap.xml",
     "ask": 'examples:\n  qa ask "What did Trump say about USMCA?" --index /tmp/i\n'
     '  qa ask "And what did Carney say?" --history "What did Trump say about USMCA?" --json',
     "search": 'examples:\n  qa search "steel tariffs" --index /tmp/i -k 3\n'
@@ -74,8 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
             )
         return p
 
-    p = command("ingest", "Add articles (.txt .md .html .json .jsonl, folders recursively).")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to add")
+    p = command("ingest", "Add articles (.txt .md .html .json .jsonl, folders recursively, web pages).")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files, folders or http(s):// page URLs to add")
+    add_fetch_options(p)
     p.add_argument(
         "--model",
         metavar="PATH",
@@ -259,8 +263,13 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"qa: error: {exc}", file=sys.stderr)
             return 2
+        if not args.paths and not args.feed:
+            print("qa: error: give files, folders or URLs to add, or --feed URL", file=sys.stderr)
+            return 2
         with Assistant.open(args.index, model=args.model, chunk=chunk) as assistant:
-            report = assistant.add(args.paths, progress=not args.quiet and sys.stderr.isatty())
+            report = assistant.add(
+                args.paths, progress=not args.quiet and sys.stderr.isatty(), **fetch_options(args)
+            )
         for problem in report.rejected:
             print(f"qa: rejected {problem}", file=sys.stderr)
         for dup in report.duplicates:
