@@ -16,7 +16,7 @@ from index.errors import InputError, ModelError
 from index.ingest import IngestReport
 from index.manifest import IndexSettings
 from index.sources.collect import ingest_sources
-from index.sources.web import FetchSettings
+from index.sources.web import Fetcher, FetchSettings
 from index.store import IndexStore
 from qa import calibration as calibrations
 from qa.calibration import Calibration
@@ -63,6 +63,7 @@ class Assistant:
         self._write_lock = threading.Lock()
         self._calibration: Calibration | None = None
         self._sentence_vectors = SentenceVectorCache()
+        self._fetchers: dict[FetchSettings, Fetcher] = {}  # robots.txt and pauses per host kept between adds
 
     @classmethod
     def open(
@@ -183,7 +184,8 @@ class Assistant:
         if isinstance(paths, (str, Path)):
             paths = [paths]
         with self._write_lock:
-            return ingest_sources(self.store, self.embedder, paths, feeds, fetch=fetch, progress=progress)
+            fetcher = self._fetchers.setdefault(fetch or FetchSettings(), Fetcher(fetch))
+            return ingest_sources(self.store, self.embedder, paths, feeds, fetcher=fetcher, progress=progress)
 
     def remove(self, article_id: str) -> None:
         """Remove one article and its chunks."""

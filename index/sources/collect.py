@@ -21,7 +21,7 @@ from index.ingest import IngestReport, ingest
 from index.readers import Problem
 from index.sources.feeds import Entry, FeedError, parse
 from index.sources.pages import Hint, PageError, fragment_article, page_article
-from index.sources.web import FEED_TYPES, Fetcher, FetchError, FetchSettings, is_url
+from index.sources.web import FEED_TYPES, Fetcher, FetchError, is_url
 from index.store import IndexStore
 
 log = logging.getLogger(__name__)
@@ -35,18 +35,19 @@ def ingest_sources(
     sources: Iterable[str | Path],
     feeds: Iterable[str] = (),
     *,
-    fetch: FetchSettings | None = None,
+    fetcher: Fetcher | None = None,
     progress: bool = False,
 ) -> IngestReport:
     """Add files, folders and page URLs (``sources``) and the entries of ``feeds``
-    (RSS, Atom or sitemap URLs) in one ingest."""
+    (RSS, Atom or sitemap URLs) in one ingest. Reuse one ``fetcher`` across calls to
+    keep its robots.txt rules and its pauses per host."""
     sources = list(sources)
     urls = [str(s) for s in sources if isinstance(s, str) and is_url(s)]
     paths = [s for s in sources if not (isinstance(s, str) and is_url(s))]
     feeds = list(feeds)
     if not urls and not feeds:
         return ingest(store, embedder, paths, progress=progress)
-    run = WebRun(store, Fetcher(fetch), progress)
+    run = WebRun(store, fetcher or Fetcher(), progress)
     report = ingest(store, embedder, paths, progress=progress, stream=run.articles(urls, feeds))
     run.remember(report)
     return report

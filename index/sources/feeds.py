@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from index.sources.pages import Hint
@@ -69,8 +70,9 @@ def _parse_feed(page: Page) -> Parsed:
         link = _link(item)
         if not link:
             continue
-        stamp = _text(item.get("updated") or item.get("published"))
-        parsed = item.get("published_parsed") or item.get("updated_parsed")
+        get = partial(dict.get, item)  # feedparser's own get maps 'updated' to 'published', with a warning
+        stamp = _text(get("updated") or get("published"))
+        parsed = get("published_parsed") or get("updated_parsed")
         date = datetime(*parsed[:6], tzinfo=timezone.utc).date().isoformat() if parsed else None
         hint = Hint(_text(item.get("title")) or None, date, _text(item.get("author")) or None, source or None)
         entries.append(Entry(link, stamp, hint, _full_content(item)))

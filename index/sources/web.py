@@ -3,8 +3,8 @@
 What it does for every request, in order:
 
 * only ``http`` and ``https`` URLs;
-* robots.txt: fetched once per host (``scheme://host/robots.txt``) and cached for
-  the run, read with :mod:`urllib.robotparser` for our User-Agent token
+* robots.txt: fetched once per host (``scheme://host/robots.txt``) and kept by the
+  fetcher for a day (a failure for ten minutes), read with :mod:`urllib.robotparser` for our User-Agent token
   (``article-qa``). A missing robots.txt (404 and other 4xx) allows everything;
   401/403 disallow the whole host (as :mod:`urllib.robotparser` does); a robots.txt
   that cannot be fetched (5xx, timeout, no such host) disallows the host for this
@@ -44,6 +44,8 @@ USER_AGENT = f"{AGENT_TOKEN}/0.1 (offline article question answering; reads page
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FEED_TYPES = ("xml", "rss", "atom", "text/plain")  # substrings: application/rss+xml, text/xml, ...
 _CHUNK = 64 * 1024
+ROBOTS_TTL = 24 * 3600.0  # seconds a host's robots.txt is kept (RFC 9309 allows a day)
+ROBOTS_RETRY = 600.0  # seconds before a robots.txt that failed is asked for again
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class Fetcher:
     def __init__(self, settings: FetchSettings | None = None) -> None:
         self.settings = settings or FetchSettings()
         self._opener = urllib.request.build_opener(_NoRedirect())
-        self._robots: dict[str, urllib.robotparser.RobotFileParser | str] = {}
+        self._robots: dict[str, tuple[urllib.robotparser.RobotFileParser | str, float]] = {}
         self._robots_lock = threading.Lock()
         self._host_locks: dict[str, threading.Lock] = {}
         self._next_time: dict[str, float] = {}
@@ -173,16 +175,18 @@ class Fetcher:
             self.requests += 1
 
     def _delay(self, host: str) -> float:
-        robots = self._robots.get(host)
-        crawl = robots.crawl_delay(AGENT_TOKEN) if not isinstance(robots, (str, type(None))) else None
+        robots = self._robots.get(host, ("", 0.0))[0]
+        crawl = robots.crawl_delay(AGENT_TOKEN) if not isinstance(robots, str) else None
         return max(self.settings.delay, float(crawl or 0))
 
     def _check_robots(self, url: str) -> None:
         host = _host(url)
         with self._robots_lock:
-            if host not in self._robots:
-                self._robots[host] = self._load_robots(url)
-            robots = self._robots[host]
+            robots, until = self._robots.get(host, ("", 0.0))
+            if time.monotonic() >= until:
+                robots = self._load_robots(url)
+                ttl = ROBOTS_RETRY if isinstance(robots, str) else ROBOTS_TTL
+                self._robots[host] = (robots, time.monotonic() + ttl)
         if isinstance(robots, str):
             raise FetchError(robots)
         if not robots.can_fetch(AGENT_TOKEN, url):
