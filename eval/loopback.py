@@ -51,6 +51,7 @@ class LoopbackServer:
         self.routes: dict[str, Route] = {}
         self.log: list[str] = []
         self.agents: list[str] = []  # the User-Agent of each request
+        self.times: list[float] = []  # time.perf_counter() at each request
         self._log_lock = threading.Lock()
         server = self
 
@@ -61,6 +62,7 @@ class LoopbackServer:
                 with server._log_lock:
                     server.log.append(self.path)
                     server.agents.append(self.headers.get("User-Agent", ""))
+                    server.times.append(time.perf_counter())
                 route = server.routes.get(self.path)
                 resp = route() if callable(route) else route
                 if resp is None:

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 _TITLE_WORDS = 24  # at most this much of the title is put in front of each chunk
 _DERIVE_EVERY = 60.0  # seconds between rebuilds of FAISS and BM25 during a long ingest
-STREAM_BATCH = 16  # articles per batch from a stream (fetched pages): embedding starts early
+STREAM_BATCH = 32  # at most this many articles per batch from a stream (fetched pages)
 
 
 @dataclass(frozen=True)
@@ -126,12 +126,13 @@ def ingest(
     *,
     progress: bool = False,
     batch_articles: int = 100,
-    stream: Iterable[Article | Problem] = (),
+    stream: Iterable[Article | Problem | None] = (),
 ) -> IngestReport:
     """Read, chunk, embed (only what is new) and store; one transaction per batch.
     ``stream`` gives articles (or problems) from elsewhere, such as fetched pages; it is
-    read after the files, under the same lock, and stored every ``STREAM_BATCH``
-    articles, so that embedding overlaps the work that produces them.
+    read after the files, under the same lock. Its articles are stored every
+    ``STREAM_BATCH``, and whenever it yields None (nothing ready yet), so that
+    embedding overlaps the work that produces them.
     Raises :class:`~index.errors.IndexLockedError` when another writer is at work."""
     started = time.perf_counter()
     with store.writing():
@@ -161,7 +162,7 @@ def _ingest(
     tally: _Tally,
     progress: bool,
     batch_articles: int,
-    stream: Iterable[Article | Problem] = (),
+    stream: Iterable[Article | Problem | None] = (),
 ) -> None:
     files, problems = find_files(paths)
     tally.rejected.extend(problems)
@@ -177,7 +178,9 @@ def _ingest(
             tally.chars_left -= len(art.text)
             batcher.take(art, batch_articles)  # inside the file loop: a big JSONL commits as it goes
     for item in stream:
-        if isinstance(item, Problem):
+        if item is None:  # the stream has nothing ready: store what came, rather than wait idle
+            batcher.flush()
+        elif isinstance(item, Problem):
             tally.rejected.append(item)
         else:
             batcher.take(item, min(batch_articles, STREAM_BATCH))

@@ -62,8 +62,9 @@ class WebRun:
         self.progress = progress
         self.fetched: dict[str, tuple[str, str]] = {}  # feed entry link -> (stamp, article id)
 
-    def articles(self, urls: Iterable[str], feeds: Iterable[str]) -> Iterator[Article | Problem]:
-        """Articles as their pages arrive (in no fixed order), and a problem per failure."""
+    def articles(self, urls: Iterable[str], feeds: Iterable[str]) -> Iterator[Article | Problem | None]:
+        """Articles as their pages arrive (in no fixed order), a problem per failure, and
+        None whenever nothing has arrived yet (a cue to embed what came so far)."""
         entries: dict[str, Entry] = {}
         for feed in feeds:
             found, problems = self.read_feed(feed)
@@ -107,7 +108,9 @@ class WebRun:
         if rows:
             self.store.record_fetched(rows)
 
-    def _fetch_all(self, jobs: list[tuple[str, Hint | None, Entry | None]]) -> Iterator[Article | Problem]:
+    def _fetch_all(
+        self, jobs: list[tuple[str, Hint | None, Entry | None]]
+    ) -> Iterator[Article | Problem | None]:
         if not jobs:
             return
         bar = _bar(len(jobs), self.progress)
@@ -118,7 +121,10 @@ class WebRun:
                 pool.submit(self._page, url, hint): entry for url, hint, entry in jobs
             }
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=0)
+                if not done:
+                    yield None  # nothing arrived: the ingest embeds what it has while we wait
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     entry = pending.pop(future)
                     if bar is not None:
