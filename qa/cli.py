@@ -14,7 +14,7 @@ from typing import Any
 
 from index.errors import QAError
 from qa.terminal import os_error_message, silence_stdout
-from qa.webcli import add_fetch_options, fetch_options
+from qa.webcli import WATCH_EXAMPLES, add_fetch_options, add_watch_options, fetch_options, run_watch
 
 DEFAULT_INDEX = os.environ.get("QA_INDEX", ".qa/index")
 DEMO_INDEX = ".qa/demo"
@@ -94,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    p = command(
+        "watch", "Keep an index current with folders and feeds: a cycle every --every, until stopped."
+    )
+    p.epilog = WATCH_EXAMPLES
+    add_watch_options(p)
 
     for name, help_text in (
         ("ask", "Answer a question with cited sentences."),
@@ -254,6 +260,8 @@ def _run(args: argparse.Namespace) -> int:
         from eval.bench import run_from_args
 
         return run_from_args(args)
+    if args.command == "watch":
+        return run_watch(args)
     if args.command == "ingest":
         from index.chunking import ChunkSettings
         from index.readers import printable
