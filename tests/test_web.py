@@ -10,7 +10,7 @@ import pytest
 from eval.loopback import Response, article_html
 from index.sources.pages import canonical_url, url_slug
 from index.sources.web import FEED_TYPES, USER_AGENT, Fetcher, FetchError, FetchSettings, is_url
-from tests.webserver import serving
+from tests.webserver import ARTICLES, serving
 
 FAST = FetchSettings(timeout=1.0, delay=0.0, max_mb=0.1)
 
@@ -175,3 +175,20 @@ def test_cli_ingest_url_prints_one_line_per_bad_url(web, tmp_path):
     assert any(web.url("/missing") in ln and "HTTP 404" in ln for ln in lines)
     assert any(web.url("/loop/a") in ln and "redirect loop" in ln for ln in lines)
     assert "1 added" in proc.stdout
+
+
+def test_library_tab_adds_pages_and_feeds_by_url_and_never_reads_a_path(web, make_assistant, tmp_path):
+    from ui import library as lib
+
+    a = make_assistant(model="hash:64")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Secret notes\n\nNothing here should be read.\n")
+    text = f"{web.url('/news/4.html')}\n{web.url('/missing')}\n{secret}"
+    rows, summary = lib.add_urls(a, text)
+    assert summary == "1 added, 2 rejected"
+    assert any(r[:2] == [web.url("/news/4.html"), "added"] for r in rows)
+    assert [str(secret), "rejected", "", "not a web address; give an http:// or https:// URL"] in rows
+    assert any(r[0] == web.url("/missing") and r[3] == "HTTP 404 Not Found" for r in rows)
+    rows, summary = lib.add_urls(a, web.url("/feed.rss"), feeds=True)
+    assert summary == f"{len(ARTICLES) - 1} added, 1 unchanged"
+    assert lib.add_urls(a, "  ")[1].startswith("Type one or more web addresses")
