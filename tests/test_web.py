@@ -192,3 +192,19 @@ def test_library_tab_adds_pages_and_feeds_by_url_and_never_reads_a_path(web, mak
     rows, summary = lib.add_urls(a, web.url("/feed.rss"), feeds=True)
     assert summary == f"{len(ARTICLES) - 1} added, 1 unchanged"
     assert lib.add_urls(a, "  ")[1].startswith("Type one or more web addresses")
+
+
+def test_connection_refused_and_dns_failure_are_named():
+    import socket
+
+    from index.sources.web import _network_reason
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again before the fetch: nothing listens there
+    with pytest.raises(FetchError, match="connection refused"):
+        Fetcher(FAST).fetch(f"http://127.0.0.1:{port}/a.html")
+    # No test resolves a name (that would leave 127.0.0.1): the resolver's error is mapped as such.
+    assert _network_reason(socket.gaierror(-2, "Name or service not known"), 1) == (
+        "host not found (DNS lookup failed)"
+    )

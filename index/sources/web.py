@@ -87,6 +87,7 @@ class Fetcher:
         self._opener = urllib.request.build_opener(_NoRedirect())
         self._robots: dict[str, tuple[urllib.robotparser.RobotFileParser | str, float]] = {}
         self._robots_lock = threading.Lock()
+        self._robots_locks: dict[str, threading.Lock] = {}
         self._host_locks: dict[str, threading.Lock] = {}
         self._next_time: dict[str, float] = {}
         self._hosts_lock = threading.Lock()
@@ -182,6 +183,8 @@ class Fetcher:
     def _check_robots(self, url: str) -> None:
         host = _host(url)
         with self._robots_lock:
+            lock = self._robots_locks.setdefault(host, threading.Lock())
+        with lock:  # one robots.txt request per host; other hosts go on meanwhile
             robots, until = self._robots.get(host, ("", 0.0))
             if time.monotonic() >= until:
                 robots = self._load_robots(url)
