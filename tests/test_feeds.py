@@ -159,3 +159,32 @@ def test_an_interrupted_feed_ingest_keeps_whole_articles_and_a_rerun_finishes(
     monkeypatch.setattr(collect, "page_article", real)
     report = a.add([], feeds=[web.url("/big.rss")], fetch=fast)
     assert len(report.added) + len(report.unchanged) == 40 and a.counts()["articles"] == 40
+
+
+def test_cli_feed_ingest_reports_each_bad_source_and_reruns_unchanged(web, tmp_path):
+    from tests.conftest import run_qa
+
+    index = tmp_path / "i"
+    args = ("--index", index, "--model", "hash:64", "--delay", "0", "--timeout", "2")
+    proc = run_qa(
+        "ingest", "--feed", web.url("/feed.rss"), "--feed", web.url("/gone.xml"), *args, timeout=120
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"qa: rejected {web.url('/gone.xml')}: HTTP 404 Not Found"]
+    assert f"{len(ARTICLES)} added" in proc.stdout
+    pages = len(pages_fetched(web))
+    again = run_qa("ingest", "--feed", web.url("/feed.rss"), *args, timeout=120)
+    assert again.returncode == 0 and f"{len(ARTICLES)} unchanged" in again.stdout
+    assert len(pages_fetched(web)) == pages  # a new process asks for robots.txt and the feed, no page
+    assert run_qa("ingest", *args).returncode == 2
+
+
+@pytest.mark.slow
+def test_a_question_about_a_fetched_feed_cites_the_page(web, tmp_path, minilm, fast):
+    from qa import Assistant
+
+    with Assistant.open(tmp_path / "real", embedder=minilm) as a:
+        a.add([], feeds=[web.url("/feed.atom")], fetch=fast)
+        answer = a.ask("How many years has Ada Brandt worked at the library?")
+        assert answer.citations and answer.citations[0].url == web.url("/news/2.html")
+        assert "worked at the library" in answer.citations[0].sentence
