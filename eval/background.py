@@ -1,7 +1,7 @@
 """Write the background term table shipped in ``qa/data/background-en.tsv.gz``
 (``python -m eval.background``; needs ``pip install 'article-qa[data]'``).
 
-How common each BM25 term (lower case, stemmed, as :func:`index.lexical.tokenize`
+How common each BM25 term (lower case, stemmed, as :func:`index.storage.bm25.index.tokenize`
 makes it) is in English at large, from wordfreq's English word list (the
 60,000 most frequent words, from Wikipedia, subtitles, news, books, web text and
 more). Answer scoring weighs a question's terms by how rare they are; in a
@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from index.lexical import tokenize
+from index.text.terms import tokenize
 
 TABLE = Path(__file__).resolve().parent.parent / "qa" / "data" / "background-en.tsv.gz"
 WORDS = 60_000

@@ -44,9 +44,9 @@ from eval.benchdata import (
 )
 from eval.benchmeasure import cold_ask, measure_ingest, precision_choice, serve_in_subprocess
 from index.errors import InputError
-from index.manifest import IndexSettings
-from index.records import DB
-from index.store import IndexStore
+from index.storage.manifest import IndexSettings
+from index.storage.records import DB
+from index.storage.store import IndexStore
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 DEFAULT_WORK = Path(".qa/bench")
@@ -379,7 +379,7 @@ def run_from_args(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m eval.bench ARGS`` is ``qa bench ARGS``."""
-    from qa.cli import main as qa_main
+    from ui.cli import main as qa_main
 
     return qa_main(["bench", *(sys.argv[1:] if argv is None else argv)])
 

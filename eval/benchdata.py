@@ -26,14 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from index.article import Article
 from index.embed import Embedder
 from index.errors import InputError
 from index.ingest import chunk_hash
-from index.manifest import IndexSettings, read_manifest
-from index.records import DB, NewChunk
-from index.store import IndexStore
-from index.vectors import kind_for
+from index.sources.article import Article
+from index.storage.manifest import IndexSettings, read_manifest
+from index.storage.records import DB, NewChunk
+from index.storage.store import IndexStore
+from index.storage.vectors import kind_for
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SQUAD = "squad-dev-half"
@@ -140,7 +140,7 @@ def pool_from_model(
     paths: Sequence[Path], embedder: Embedder, max_chunks: int = 2000, seed: int = 0
 ) -> tuple[BasePool, IndexSettings]:
     """Without a real index: windows of the real articles, embedded by the model."""
-    from index.readers import find_files, read_file
+    from index.sources.readers import find_files, read_file
 
     files, _ = find_files(paths)
     docs = [(a.title, a.text.split()) for f in files for a in read_file(f)[0] if a.text.split()]

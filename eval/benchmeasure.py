@@ -28,8 +28,8 @@ import numpy as np
 from eval import metrics
 from eval.benchrecall import RECALL_K, exact_top_k, forced_ivf_recall, recall_at_k, stored_batches
 from index.errors import QAError
-from index.records import DB
-from index.vectors import nprobe
+from index.storage.records import DB
+from index.storage.vectors import nprobe
 
 
 def percentiles(ms: Sequence[float]) -> dict[str, float]:
@@ -135,7 +135,7 @@ def cold_ask(
     for question in list(questions)[:runs]:
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "qa.cli", "ask", question, "--index", str(index_dir)],
+            [sys.executable, "-m", "ui.cli", "ask", question, "--index", str(index_dir)],
             capture_output=True,
             text=True,
             timeout=300,
@@ -143,7 +143,7 @@ def cold_ask(
         )
         times.append(time.perf_counter() - started)
         if done.returncode != 0:
-            raise QAError(f"qa ask on {index_dir} failed: {' '.join(done.stderr.split())[:300]}")
+            raise QAError(f"qa ask on {index_dir} failed: {' '.join(done.stderr.split())[-600:]}")
     times.sort()
     return {
         "runs": len(times),

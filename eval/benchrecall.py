@@ -90,7 +90,7 @@ def _env(name: str, value: str) -> Iterator[None]:
 def forced_ivf_recall(db: Path, queries: np.ndarray) -> dict[str, Any]:
     """Recall@10 of an IVF index (``$QA_VECTOR_INDEX=ivf``, default lists and probes)
     built with ``VectorIndex.build`` from a copy of the stored vectors."""
-    from index.vectors import VectorIndex, nlist_for, nprobe
+    from index.storage.vectors import VectorIndex, nlist_for, nprobe
 
     parts = list(stored_batches(db, queries.shape[1]))
     ids = np.concatenate([p[0] for p in parts])

@@ -128,7 +128,7 @@ def _head(assistant: Assistant, case: Case, gold: set[str]) -> list[tuple[float,
 
 
 def _terms(query: str) -> list[str]:
-    from index.lexical import tokenize
+    from index.text.terms import tokenize
 
     return tokenize(query)
 

@@ -18,7 +18,7 @@ def ensure_demo_index(index_dir: str | Path, model: str | None = None) -> Path:
 
     Re-running is cheap: unchanged articles are not embedded again, and an
     edited demo article is replaced."""
-    from index.store import IndexStore
+    from index.storage.store import IndexStore
     from qa import Assistant
 
     if not IndexStore.exists(index_dir):

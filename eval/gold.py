@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.formats import Gold, Question
-from index.store import IndexStore
+from index.storage.store import IndexStore
 
 log = logging.getLogger(__name__)
 

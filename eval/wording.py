@@ -7,7 +7,7 @@ terms with the sentence holding the answer (mean over 500 of the shared half).
 *Overlap* here is the share of a question's BM25 terms (lower case, stop words
 out, stemmed) found in the first sentence of its article that holds one of its
 answer strings. The own-words sets under ``eval/paraphrase`` are checked with it
-(``tests/test_paraphrase.py``); it also reports answers that are not found in
+(``tests/endtoend/test_paraphrase.py``); it also reports answers that are not found in
 their article, which would make a question unscorable."""
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.formats import Question, load
-from index.lexical import tokenize
-from index.readers import iter_articles
-from index.text import sentence_spans
+from index.sources.readers import iter_articles
+from index.text.sentences import sentence_spans
+from index.text.terms import tokenize
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from index.article import Article
-from index.chunking import Chunker
 from index.embed import Embedder
-from index.lexical import tokenize
-from index.readers import Problem, find_files, read_file
-from index.records import NewChunk
-from index.sentence_vectors import SentenceVectors, chunk_sentences
-from index.store import IndexStore
+from index.embed.sentences import SentenceVectors, chunk_sentences
+from index.sources.article import Article
+from index.sources.readers import Problem, find_files, read_file
+from index.storage.records import NewChunk
+from index.storage.store import IndexStore
+from index.text.chunking import Chunker
+from index.text.terms import tokenize
 
 log = logging.getLogger(__name__)
 

@@ -10,14 +10,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.chunking import ChunkSettings
 from index.embed import DEFAULT_MODEL_NAME, Embedder, load_embedder
 from index.errors import InputError, ModelError
 from index.ingest import IngestReport
-from index.manifest import IndexSettings
 from index.sources.collect import ingest_sources
 from index.sources.web import Fetcher, FetchSettings
-from index.store import IndexStore
+from index.storage.manifest import IndexSettings
+from index.storage.store import IndexStore
+from index.text.chunking import ChunkSettings
 from qa import calibration as calibrations
 from qa.calibration import Calibration
 from qa.compose import NO_ANSWER, Composed, compose

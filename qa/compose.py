@@ -30,8 +30,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from index.article import article_day
-from index.lexical import tokenize
+from index.sources.article import article_day
+from index.text.terms import tokenize
 from qa.calibration import Calibration
 from qa.evidence import Candidate, question_terms, softmax
 from qa.quotes import SayQuestion, names_speaker

@@ -8,7 +8,7 @@ Every prose sentence of the passages answers come from (the top five) is a
 * ``context``: what the sentence covers together with the one before it, beyond
   its own coverage (an answer often leans on the sentence before: "He graduated in 1873.");
 * ``similarity``: the model's cosine between the question and the sentence (the
-  sentence's vector from the chunk's pass at ingest, see :mod:`index.sentence_vectors`);
+  sentence's vector from the chunk's pass at ingest, see :mod:`index.embed.sentences`);
   this is what finds a sentence that answers in other words than the question's;
 * ``passage``: the cosine between the question and the whole passage;
 * ``answer_type``: 1 when the question asks for a date, number or name and the sentence holds one;
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.lexical import tokenize
-from index.sentence_vectors import SentenceVectors
-from index.text import is_prose, sentence_spans
+from index.embed.sentences import SentenceVectors
+from index.text.sentences import is_prose, sentence_spans
+from index.text.terms import tokenize
 from qa.answertype import answer_type, holds
 from qa.quotes import is_quote, speaker_of
 from qa.sentences import coverage, sentences, similarities

@@ -26,12 +26,12 @@ from datetime import date
 
 import numpy as np
 
-from index.article import article_day
+from index.embed.sentences import SentenceVectors
 from index.errors import InputError
-from index.lexical import tokenize
-from index.records import ChunkRecord
-from index.sentence_vectors import SentenceVectors
-from index.store import IndexStore
+from index.sources.article import article_day
+from index.storage.records import ChunkRecord
+from index.storage.store import IndexStore
+from index.text.terms import tokenize
 from qa.sentences import best, coverage, sentences, similarities
 from qa.types import Passage
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from index.lexical import tokenize
-from index.sentence_vectors import SentenceVectors, chunk_sentences
-from index.text import sentence_spans
+from index.embed.sentences import SentenceVectors, chunk_sentences
+from index.text.sentences import sentence_spans
+from index.text.terms import tokenize
 
 
 @dataclass(frozen=True)

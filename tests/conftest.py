@@ -29,7 +29,7 @@ def shared(path: Path) -> Path:
 def run_qa(*args: object, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run the ``qa`` command in a fresh process from the repository root."""
     return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *map(str, args)],
+        [sys.executable, "-m", "ui.cli", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=ROOT,

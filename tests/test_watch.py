@@ -106,7 +106,7 @@ def test_watch_goes_on_after_a_failed_cycle_and_stops_when_told(tmp_path, make_a
 def test_qa_watch_stops_cleanly_on_a_signal(tmp_path, sig):
     write(tmp_path / "news", "a.txt", "Harbour cranes return", "The harbour crews said the cranes arrive.")
     index = tmp_path / "index"
-    cmd = [sys.executable, "-m", "qa.cli", "watch", tmp_path / "news", "--every", "1h", "--index", index]
+    cmd = [sys.executable, "-m", "ui.cli", "watch", tmp_path / "news", "--every", "1h", "--index", index]
     proc = subprocess.Popen(
         [*map(str, cmd), "--model", "hash:64"],
         cwd=ROOT,

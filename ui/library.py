@@ -19,7 +19,7 @@ from typing import Any
 
 from qa import Assistant, QAError
 
-# The types index.readers reads (tests/test_ui_library.py checks they match).
+# The types index.sources.readers reads (tests/unit/ui/test_library.py checks they match).
 UPLOAD_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
 MAX_FILE_MB = 10
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024

@@ -4,7 +4,7 @@ thread pool while the ingest embeds what has already arrived.
 A feed entry whose link and date (its *stamp*) match what was stored the last
 time is not fetched: its stored article is handed to the ingest again, which
 reports it unchanged and embeds nothing. Every URL, feed or entry that fails
-becomes one :class:`~index.readers.Problem` naming it; the rest is added.
+becomes one :class:`~index.sources.readers.Problem` naming it; the rest is added.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from index.article import Article
 from index.embed import Embedder
 from index.ingest import IngestReport, ingest
-from index.readers import Problem
+from index.sources.article import Article
 from index.sources.feeds import Entry, FeedError, parse
 from index.sources.pages import Hint, PageError, fragment_article, page_article
+from index.sources.readers import Problem
 from index.sources.web import FEED_TYPES, Fetcher, FetchError, is_url
-from index.store import IndexStore
+from index.storage.store import IndexStore
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""A fetched page (or a feed entry's own content) to an :class:`~index.article.Article`.
+"""A fetched page (or a feed entry's own content) to an :class:`~index.sources.article.Article`.
 
 Main text and metadata come from trafilatura, as for local HTML files. The
 article's identity is its canonical URL: ``<link rel="canonical">`` (or
@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from index.article import Article, make_article_id
-from index.readers import normalize_date
+from index.sources.article import Article, make_article_id
+from index.sources.readers import normalize_date
 from index.sources.web import Page
-from index.text import clean_text
+from index.text.sentences import clean_text
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 _MAGIC = (b"%PDF", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"\x7fELF")

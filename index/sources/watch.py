@@ -28,10 +28,10 @@ from pathlib import Path
 from index.embed import Embedder
 from index.errors import QAError
 from index.ingest import IngestReport
-from index.readers import printable
 from index.sources.collect import ingest_sources
+from index.sources.readers import printable
 from index.sources.web import Fetcher, is_url
-from index.store import IndexStore
+from index.storage.store import IndexStore
 
 log = logging.getLogger(__name__)
 

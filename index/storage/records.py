@@ -1,0 +1,367 @@
+"""The SQLite side of an index: schema, connection settings, the stored chunk
+types, and every statement that reads or writes the records (callers hold the
+store's lock; ``commit`` is one transaction)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.errors import IndexMismatchError
+from index.sources.article import Article
+from index.storage.manifest import FORMAT_VERSION, MANIFEST, IndexSettings, write_manifest
+
+log = logging.getLogger(__name__)
+
+_CHUNK_COLS = "c.id, c.article_id, c.start, c.end, c.text, a.title, a.date, a.source, a.url"
+_ARTICLE_FIELDS = (
+    "id",
+    "title",
+    "text",
+    "date",
+    "source",
+    "url",
+    "author",
+    "origin",
+    "content_hash",
+    "text_hash",
+)
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    """A chunk ready to store: its span, the text that was embedded, the vector, and
+    its sentences' spans and vectors (:class:`index.embed.sentences.SentenceVectors`
+    as a blob; None for a chunk stored without them)."""
+
+    start: int
+    end: int
+    text: str
+    indexed: str
+    hash: str
+    vector: np.ndarray
+    sentences: bytes | None = None
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A stored chunk with the metadata of its article."""
+
+    id: int
+    article_id: str
+    start: int
+    end: int
+    text: str
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+
+
+DB = "records.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL, date TEXT, source TEXT,
+    url TEXT, author TEXT, origin TEXT, content_hash TEXT NOT NULL, text_hash TEXT NOT NULL,
+    added_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE INDEX IF NOT EXISTS articles_text_hash ON articles(text_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    text TEXT NOT NULL, indexed TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL,
+    sentences BLOB
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE INDEX IF NOT EXISTS chunks_hash ON chunks(hash);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+BUSY_SECONDS = 30.0  # wait this long for SQLite's own short locks (checkpoints, recovery after a crash)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection shared by threads (callers serialize), WAL, fsync on every commit."""
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_SECONDS)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.executescript(SCHEMA)  # on an existing index: no write, and no wait for a writer
+    except BaseException:
+        conn.close()
+        raise
+    conn.isolation_level = ""  # back to implicit transactions for `with conn:`
+    return conn
+
+
+def has_sentences(conn: sqlite3.Connection) -> bool:
+    """Whether the chunks table has the ``sentences`` column (indexes made before it have not)."""
+    return any(row[1] == "sentences" for row in conn.execute("PRAGMA table_info(chunks)"))
+
+
+def add_sentences_column(conn: sqlite3.Connection) -> None:
+    """Give an older index the ``sentences`` column (empty for its chunks); writers only."""
+    if not has_sentences(conn):
+        with conn:
+            conn.execute("ALTER TABLE chunks ADD COLUMN sentences BLOB")
+
+
+def generation(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def snapshot(conn: sqlite3.Connection) -> tuple[int, list[int], list[bytes], list[str], int]:
+    """``(generation, chunk ids, vector blobs, indexed texts, article count)``, read in
+    one transaction so that they belong together."""
+    conn.execute("BEGIN")
+    try:
+        gen = generation(conn)
+        rows = conn.execute("SELECT id, vector, indexed FROM chunks ORDER BY id").fetchall()
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        conn.execute("COMMIT")
+    return gen, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], int(articles)
+
+
+def delta(
+    conn: sqlite3.Connection, after: int
+) -> tuple[int, list[int], list[int], list[bytes], list[str], int]:
+    """``(generation, every chunk id, ids above after, their vector blobs, their
+    indexed texts, article count)`` in one transaction: what changed since a view
+    whose highest chunk id was ``after`` (ids are never reused: AUTOINCREMENT)."""
+    conn.execute("BEGIN")
+    try:
+        gen = generation(conn)
+        live = [r[0] for r in conn.execute("SELECT id FROM chunks ORDER BY id")]
+        rows = conn.execute(
+            "SELECT id, vector, indexed FROM chunks WHERE id > ? ORDER BY id", (after,)
+        ).fetchall()
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        conn.execute("COMMIT")
+    return gen, live, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], int(articles)
+
+
+def state(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    """``(generation, articles, chunks)``, read in one transaction."""
+    conn.execute("BEGIN")
+    try:
+        gen = generation(conn)
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    finally:
+        conn.execute("COMMIT")
+    return gen, int(articles), int(chunks)
+
+
+def put_settings(conn: sqlite3.Connection, settings: dict[str, Any]) -> None:
+    """Keep the index settings in the records too (a lost manifest is restored from them)."""
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('settings', ?)", (json.dumps(settings),))
+
+
+def stored_settings(db: Path) -> dict[str, Any] | None:
+    """The settings kept in the records, or None (no file, no settings, unreadable)."""
+    if not db.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(db, timeout=BUSY_SECONDS)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key='settings'").fetchone()
+        finally:
+            conn.close()
+        data = json.loads(row[0]) if row else None
+    except (sqlite3.Error, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def restore_manifest(directory: Path, db: Path) -> None:
+    """Write a lost ``manifest.json`` again from the settings kept in the records."""
+    data = stored_settings(db)
+    if data is None:
+        return  # read_manifest then says what is wrong
+    if data.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"{db}: index format version {data.get('format_version')!r}, this program reads version "
+            f"{FORMAT_VERSION}; rebuild the index with 'qa ingest'"
+        )
+    log.warning("%s was missing; restored it from the settings kept in %s", MANIFEST, db)
+    write_manifest(directory, IndexSettings.from_dict(data), {})
+
+
+def article(conn: sqlite3.Connection, article_id: str) -> Article | None:
+    row = conn.execute(
+        "SELECT id, title, text, date, source, url, author, origin FROM articles WHERE id=?", (article_id,)
+    ).fetchone()
+    return Article(*row) if row else None
+
+
+def text_before(conn: sqlite3.Connection, article_id: str, start: int, chars: int) -> str:
+    row = conn.execute(
+        "SELECT substr(text, ?, ?) FROM articles WHERE id=?",
+        (max(1, start - chars + 1), min(start, chars), article_id),
+    ).fetchone()
+    return row[0] if row and row[0] else ""
+
+
+def articles(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        "SELECT a.id, a.title, a.date, a.source, a.url, a.origin, count(c.id) "
+        "FROM articles a LEFT JOIN chunks c ON c.article_id = a.id "
+        "GROUP BY a.id ORDER BY a.date IS NULL, a.date DESC, a.title"
+    ).fetchall()
+    keys = ("id", "title", "date", "source", "url", "origin", "chunks")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def hashes(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
+    for part in _batches(ids):
+        q = f"SELECT id, content_hash, text_hash FROM articles WHERE id IN ({_marks(part)})"
+        out.update({r[0]: (r[1], r[2]) for r in conn.execute(q, part)})
+    return out
+
+
+def ids_for_text(conn: sqlite3.Connection, text_hashes: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in _batches(text_hashes):
+        q = f"SELECT text_hash, id FROM articles WHERE text_hash IN ({_marks(part)})"
+        out.update(dict(conn.execute(q, part).fetchall()))
+    return out
+
+
+def fetched(conn: sqlite3.Connection, links: list[str]) -> dict[str, tuple[str, str]]:
+    """``{link: (stamp, article id)}`` for links fetched before whose article is still stored
+    (the table is made by the first :func:`record_fetched`; an older index has none)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='fetched'").fetchone():
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for part in _batches(links):
+        q = (
+            "SELECT f.link, f.stamp, f.article_id FROM fetched f JOIN articles a ON a.id = f.article_id "
+            f"WHERE f.link IN ({_marks(part)})"
+        )
+        out.update({r[0]: (r[1], r[2]) for r in conn.execute(q, part)})
+    return out
+
+
+def record_fetched(conn: sqlite3.Connection, rows: Sequence[tuple[str, str, str]]) -> None:
+    """Remember ``(link, stamp, article id)`` of fetched feed entries, in one transaction."""
+    with conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS fetched (link TEXT PRIMARY KEY, stamp TEXT NOT NULL, "
+            "article_id TEXT NOT NULL)"
+        )
+        conn.executemany("INSERT OR REPLACE INTO fetched VALUES (?,?,?)", rows)
+
+
+def stored_vectors(
+    conn: sqlite3.Connection, chunk_hashes: list[str]
+) -> dict[str, tuple[np.ndarray, bytes | None]]:
+    """``{hash: (vector, sentence vectors blob or None)}`` of stored chunks with those hashes;
+    a chunk with its sentence vectors is preferred to one without."""
+    out: dict[str, tuple[np.ndarray, bytes | None]] = {}
+    column = "sentences" if has_sentences(conn) else "NULL"
+    for part in _batches(chunk_hashes):
+        q = f"SELECT hash, vector, {column} FROM chunks WHERE hash IN ({_marks(part)})"
+        for h, blob, sentences in conn.execute(q, part):
+            if h not in out or out[h][1] is None:
+                out[h] = (np.frombuffer(blob, dtype=np.float32), sentences)
+    return out
+
+
+def sentence_blobs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, bytes | None]:
+    """``{chunk id: its sentence vectors blob, or None}`` for the chunks that exist."""
+    out: dict[int, bytes | None] = {}
+    if not has_sentences(conn):
+        return out | {i: None for i in chunks(conn, ids)}
+    for part in _batches(ids):
+        q = f"SELECT id, sentences FROM chunks WHERE id IN ({_marks(part)})"
+        out.update({r[0]: r[1] for r in conn.execute(q, part)})
+    return out
+
+
+def articles_without_sentences(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+    """Those of ``ids`` that have a chunk stored without sentence vectors."""
+    if not has_sentences(conn):
+        return set(ids)
+    out: set[str] = set()
+    for part in _batches(ids):
+        q = (
+            "SELECT DISTINCT article_id FROM chunks "
+            f"WHERE sentences IS NULL AND article_id IN ({_marks(part)})"
+        )
+        out.update(r[0] for r in conn.execute(q, part))
+    return out
+
+
+def chunks(conn: sqlite3.Connection, ids: list[int]) -> dict[int, ChunkRecord]:
+    out: dict[int, ChunkRecord] = {}
+    for part in _batches(ids):
+        q = (
+            f"SELECT {_CHUNK_COLS} FROM chunks c JOIN articles a ON a.id = c.article_id "
+            f"WHERE c.id IN ({_marks(part)})"
+        )
+        out.update({r[0]: ChunkRecord(*r) for r in conn.execute(q, part)})
+    return out
+
+
+def commit(
+    conn: sqlite3.Connection, upserts: Sequence[tuple[Article, Sequence[NewChunk]]], removals: Sequence[str]
+) -> None:
+    """Remove and replace articles with their chunks and bump the generation, in one transaction."""
+    with conn:
+        cur = conn.cursor()
+        for aid in list(removals) + [a.id for a, _ in upserts]:
+            cur.execute("DELETE FROM chunks WHERE article_id=?", (aid,))
+            cur.execute("DELETE FROM articles WHERE id=?", (aid,))
+        for art, new in upserts:
+            cur.execute(
+                "INSERT INTO articles (id, title, text, date, source, url, author, origin,"
+                " content_hash, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                tuple(getattr(art, f) for f in _ARTICLE_FIELDS),
+            )
+            cur.executemany(
+                "INSERT INTO chunks (article_id, ord, start, end, text, indexed, hash, vector, sentences)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        art.id,
+                        i,
+                        ch.start,
+                        ch.end,
+                        ch.text,
+                        ch.indexed,
+                        ch.hash,
+                        _blob(ch.vector),
+                        ch.sentences,
+                    )
+                    for i, ch in enumerate(new)
+                ],
+            )
+        cur.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation(conn) + 1),))
+
+
+def _blob(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype=np.float32).reshape(-1).tobytes()
+
+
+def _marks(items: Sequence[Any]) -> str:
+    return ",".join("?" * len(items))
+
+
+def _batches(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,401 @@
+"""The ``qa`` command. Each subcommand imports what it needs inside its branch,
+so ``qa --help`` and ``qa stats`` stay fast. (The CLI is the application's top:
+it may reach into ``ui`` and ``eval``; library code never does.)"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from index.errors import QAError
+from ui.terminal import os_error_message, silence_stdout
+from ui.webcli import WATCH_EXAMPLES, add_fetch_options, add_watch_options, fetch_options, run_watch
+
+DEFAULT_INDEX = os.environ.get("QA_INDEX", ".qa/index")
+DEMO_INDEX = ".qa/demo"
+
+EXAMPLES = {
+    "ingest": "examples:\n  qa ingest ../shared/data/seed --index /tmp/i\n"
+    "  qa ingest news/ extra.jsonl --index my-index --chunk-size 160\n"
+    "  qa ingest https://example.org/news/story.html --index /tmp/i\n"
+    "  qa ingest --feed https://example.org/rss.xml --feed https://example.org/sitemap.xml",
+    "ask": 'examples:\n  qa ask "What did Trump say about USMCA?" --index /tmp/i\n'
+    '  qa ask "And what did Carney say?" --history "What did Trump say about USMCA?" --json',
+    "search": 'examples:\n  qa search "steel tariffs" --index /tmp/i -k 3\n'
+    '  qa search "USMCA review" --mode bm25 --json',
+    "remove": "examples:\n  qa stats --articles --index /tmp/i   # find the id\n"
+    "  qa remove prime-minister-carney-holds-trade-talks-3f2a9c1d0b --index /tmp/i",
+    "stats": "examples:\n  qa stats --index /tmp/i\n  qa stats --articles --json",
+    "eval": "examples:\n  qa eval --articles eval/demo/articles --questions eval/demo/questions.jsonl "
+    "--out /tmp/e\n"
+    "  qa eval --articles ../shared/data/squad-dev-half --questions "
+    "../shared/data/squad-dev-half/questions.jsonl \\\n      --format squad-folder --out /tmp/e "
+    "--compare hybrid,dense,bm25\n"
+    "  qa eval --articles ../shared/data/scifact --questions ../shared/data/scifact/qrels/train.tsv "
+    "--format beir --out /tmp/s",
+    "serve": "examples:\n  qa serve --demo                 # build the demo index if needed, open the chat\n"
+    "  qa serve --index /tmp/i --port 8080 --auth alice:secret",
+    "doctor": "examples:\n  qa doctor                # measured once per machine and model, then kept\n"
+    "  qa doctor --remeasure    # after a hardware or library change\n"
+    "  QA_PRECISION=int8 qa ask ...   # to override auto",
+    "bench": "examples:\n"
+    "  qa bench --quick                        # SQuAD ingest + its real index (minutes)\n"
+    "  qa bench --quick --sizes 20000          # ... plus a synthetic index of 20,000 chunks\n"
+    "  qa bench --out /tmp/b                   # everything: SciFact too, 10k (real), 100k, 1M\n"
+    "  qa bench --skip-ingest --sizes 100k,1M  # query side only; cached indexes are reused\n"
+    "  python -m eval.bench --help             # the same command",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Ask questions about news articles; answers cite the exact sentences.",
+        epilog="Run 'qa COMMAND --help' for each command's options and examples.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=EXAMPLES.get(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if name not in ("serve", "eval", "doctor"):
+            p.add_argument(
+                "--index",
+                default=DEFAULT_INDEX,
+                metavar="DIR",
+                help=f"index directory (default: $QA_INDEX or {DEFAULT_INDEX})",
+            )
+        return p
+
+    p = command("ingest", "Add articles (.txt .md .html .json .jsonl, folders recursively, web pages).")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files, folders or http(s):// page URLs to add")
+    add_fetch_options(p)
+    p.add_argument(
+        "--model",
+        metavar="PATH",
+        help="sentence-transformers model folder (new index only; "
+        "default: packaged all-MiniLM-L6-v2; 'hash:256' for a model-free test index)",
+    )
+    p.add_argument(
+        "--chunk-size", type=int, default=200, metavar="N", help="tokens per chunk (new index only)"
+    )
+    p.add_argument(
+        "--chunk-overlap", type=int, default=40, metavar="N", help="overlap tokens (new index only)"
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    p = command(
+        "watch", "Keep an index current with folders and feeds: a cycle every --every, until stopped."
+    )
+    p.epilog = WATCH_EXAMPLES
+    add_watch_options(p)
+
+    for name, help_text in (
+        ("ask", "Answer a question with cited sentences."),
+        ("search", "Show the passages that match a query."),
+    ):
+        p = command(name, help_text)
+        p.add_argument("text", metavar="QUESTION" if name == "ask" else "QUERY")
+        p.add_argument("-k", type=int, default=None, metavar="N", help="passages to retrieve (default 5)")
+        p.add_argument(
+            "--mode",
+            choices=("hybrid", "fusion", "dense", "bm25", "rrf"),
+            default="hybrid",
+            help="retrieval mode (default: hybrid; fusion = hybrid without re-scoring by best sentence)",
+        )
+        p.add_argument("--json", action="store_true", help="print the contract JSON")
+        p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
+        p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
+        p.add_argument("--source", metavar="TEXT", help="only articles whose source or title contains TEXT")
+        if name == "ask":
+            p.add_argument(
+                "--history",
+                action="append",
+                default=[],
+                metavar="QUESTION",
+                help="an earlier question of the conversation (repeat, oldest first)",
+            )
+
+    p = command("remove", "Remove articles by id.")
+    p.add_argument("ids", nargs="+", metavar="ARTICLE_ID")
+
+    p = command("stats", "Show index size, model and settings.")
+    p.add_argument("--articles", action="store_true", help="list every article too")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command(
+        "doctor", "Show how the model runs on this machine: each precision's speed and what auto picks."
+    )
+    p.add_argument("--model", metavar="PATH", help="model folder (default: the packaged all-MiniLM-L6-v2)")
+    p.add_argument(
+        "--remeasure", action="store_true", help="measure again instead of using the saved figures"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("eval", "Evaluate on a question set: summary.json, results.jsonl, report.md with plots.")
+    p.add_argument(
+        "--articles", metavar="PATH", help="articles to index (file or folder; BEIR: dataset folder)"
+    )
+    p.add_argument("--questions", required=True, metavar="FILE", help="question set (see README: formats)")
+    p.add_argument(
+        "--format", default="auto", choices=("auto", "qa-jsonl", "squad-json", "squad-folder", "beir")
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="where to write the results")
+    p.add_argument(
+        "-k", type=int, default=10, metavar="N", help="passages per question for hit@k (default 10)"
+    )
+    p.add_argument(
+        "--compare", default="hybrid", metavar="MODES", help="e.g. hybrid,dense,bm25 (default hybrid)"
+    )
+    p.add_argument("--model", metavar="PATH", help="model for a new index (default: packaged MiniLM)")
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N questions")
+    p.add_argument("--index", metavar="DIR", help="index to build or reuse (default: OUT/index)")
+    p.add_argument(
+        "--calibration", metavar="FILE", help="answer with this calibration file (default: the model's own)"
+    )
+
+    p = command("serve", "Open the chat UI in the browser.")
+    p.add_argument(
+        "--index",
+        default=None,
+        metavar="DIR",
+        help=f"index directory (default: $QA_INDEX or {DEFAULT_INDEX})",
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help=f"serve the demo index ({DEMO_INDEX}), building it from the bundled corpus if missing",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, local only)")
+    p.add_argument(
+        "--port", type=int, default=None, help="port (default: 7860, or the next free one when it is taken)"
+    )
+    p.add_argument(
+        "--auth",
+        metavar="USER:PASS",
+        default=os.environ.get("QA_AUTH"),
+        help="require this login (default: $QA_AUTH; none)",
+    )
+
+    p = sub.add_parser(
+        "bench",
+        help="Benchmark ingest, query latency, recall, memory and cold start.",
+        description="Benchmark ingest (real corpora vs the raw model), query latency and recall@10 "
+        "(real and synthetic indexes, each served in a fresh process), memory, index size and cold "
+        "start. Prints a table, then one JSON line.",
+        epilog=EXAMPLES["bench"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--sizes",
+        metavar="N,N",
+        help="index sizes in chunks, e.g. 10000,100k,1M (default: 10000,100000,1000000; with --quick: "
+        "only the real index); a size within 2x of the real index's count is the real index",
+    )
+    p.add_argument("--queries", type=int, default=200, metavar="N", help="questions per index (default 200)")
+    p.add_argument(
+        "--work", default=".qa/bench", metavar="DIR", help="indexes and caches (default: .qa/bench)"
+    )
+    p.add_argument("--out", metavar="DIR", help="also write DIR/bench.json")
+    p.add_argument("--quick", action="store_true", help="SQuAD only (no SciFact); SQuAD questions")
+    p.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16", "int8"),
+        help="model precision (default: $QA_PRECISION or auto: bf16 where the CPU has it, else int8)",
+    )
+    p.add_argument("--model", metavar="PATH", help="model folder or hash:DIM (default: packaged MiniLM)")
+    p.add_argument("--skip-ingest", action="store_true", help="reuse the real index in --work; no ingest")
+    p.add_argument("--rebuild", action="store_true", help="build synthetic indexes again, ignoring the cache")
+    p.add_argument("--data", metavar="DIR", help="the shared data (default: ../shared/data beside the repo)")
+    p.add_argument(
+        "--precision-chunks",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="chunks encoded in fp32 and the selected precision for the speed-up (default 1000)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="qa: %(message)s")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    try:
+        return int(_run(args) or 0)
+    except BrokenPipeError:  # `qa stats --articles | head`: the reader has all it wanted
+        silence_stdout()
+        return 141  # what a shell reports for a command ended by SIGPIPE
+    except QAError as exc:
+        print(f"qa: error: {' '.join(str(exc).splitlines())}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a folder that cannot be created, a full disk: one line, no traceback
+        print(f"qa: error: {os_error_message(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from qa.assistant import Assistant
+
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "eval":
+        return _eval(args)
+    if args.command == "bench":
+        from eval.bench import run_from_args
+
+        return run_from_args(args)
+    if args.command == "watch":
+        return run_watch(args)
+    if args.command == "ingest":
+        from index.sources.readers import printable
+        from index.text.chunking import ChunkSettings
+
+        try:
+            chunk = ChunkSettings(size=args.chunk_size, overlap=args.chunk_overlap)
+        except ValueError as exc:
+            print(f"qa: error: {exc}", file=sys.stderr)
+            return 2
+        if not args.paths and not args.feed:
+            print("qa: error: give files, folders or URLs to add, or --feed URL", file=sys.stderr)
+            return 2
+        with Assistant.open(args.index, model=args.model, chunk=chunk) as assistant:
+            report = assistant.add(
+                args.paths, progress=not args.quiet and sys.stderr.isatty(), **fetch_options(args)
+            )
+        for problem in report.rejected:
+            print(f"qa: rejected {problem}", file=sys.stderr)
+        for dup in report.duplicates:
+            where = printable(dup["path"])
+            print(f"qa: duplicate {where}: same text as article {dup['duplicate_of']}, not added again",
+                  file=sys.stderr)  # fmt: skip
+        print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
+        return 3 if report.rejected else 0
+    if args.command == "doctor":
+        from ui.terminal import doctor
+
+        return doctor(args.model, args.remeasure, args.json)
+    _require_index(args.index)
+    from ui import terminal
+
+    with Assistant.open(args.index) as assistant:
+        if args.command == "ask":
+            answer = assistant.ask(
+                args.text, k=args.k, history=args.history, mode=args.mode,
+                since=args.since, until=args.until, source=args.source,
+            )  # fmt: skip
+            print(
+                json.dumps(answer.to_dict(), indent=2, ensure_ascii=False)
+                if args.json
+                else terminal.format_answer(answer)
+            )
+        elif args.command == "search":
+            passages = assistant.search(
+                args.text, k=args.k, mode=args.mode, since=args.since, until=args.until, source=args.source
+            )
+            if args.json:
+                print(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
+            if args.k is not None and len(passages) < args.k:
+                print(
+                    f"qa: {len(passages)} of the {args.k} passages asked for: {_fewer(args)}", file=sys.stderr
+                )
+            for i, p in enumerate(passages if not args.json else [], start=1):
+                print(f"{i}. {p.title} ({p.article_id}, chars {p.start}-{p.end}, score {p.score:.4f})")
+                print(f"   {' '.join(p.text.split())[:300]}")
+        elif args.command == "remove":
+            for aid in args.ids:
+                assistant.remove(aid)
+                print(f"removed {aid}")
+        elif args.command == "stats":
+            stats: dict[str, Any] = assistant.stats()
+            if args.articles:
+                stats["articles_list"] = assistant.articles()
+            print(
+                json.dumps(stats, indent=2, ensure_ascii=False) if args.json else terminal.format_stats(stats)
+            )
+    return 0
+
+
+def _require_index(index_dir: str, hint: str = "") -> None:
+    """Fail with one line when ``index_dir`` holds no index (the library's own test:
+    a manifest, or records that name their settings, from which it repairs the rest)."""
+    from index.errors import IndexCorruptError
+    from index.storage.store import IndexStore
+
+    if not IndexStore.exists(index_dir):
+        raise IndexCorruptError(
+            f"no index at {index_dir}; build one with 'qa ingest PATH --index {index_dir}'{hint}"
+        )
+
+
+def _fewer(args: argparse.Namespace) -> str:
+    if args.since or args.until or args.source:
+        return "no more chunks match the date and source filters"
+    if args.mode == "bm25":
+        return "bm25 returns only chunks that contain a word of the query"
+    return "the index holds no more chunks"
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import eval as evaluation
+
+    summary = evaluation.run(
+        args.articles,
+        args.questions,
+        args.out,
+        fmt=args.format,
+        index=args.index,
+        k=args.k,
+        compare=args.compare.split(","),
+        model=args.model,
+        limit=args.limit,
+        calibration=args.calibration,
+    )
+    from eval.report import KEYS
+
+    keys = [k for k in KEYS if k != "index_seconds"]  # printed once, below
+    print("config   " + " ".join(f"{k:>10}" for k in keys))
+    for block in summary["configurations"]:
+        values = [
+            "-" if block[k] is None else f"{block[k]:.3f}" if isinstance(block[k], float) else str(block[k])
+            for k in keys
+        ]
+        print(f"{block['config']['mode']:<8} " + " ".join(f"{v:>10}" for v in values))
+    print(
+        f"index built in {summary['index_seconds']} s; "
+        f"wrote {args.out}/summary.json, results.jsonl, report.md"
+    )
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    index_dir = args.index or (DEMO_INDEX if args.demo else DEFAULT_INDEX)
+    if args.demo:
+        from eval.corpus import ensure_demo_index
+
+        ensure_demo_index(index_dir)
+    else:
+        _require_index(index_dir, ", or run 'qa serve --demo'")
+    from ui.app import serve
+
+    serve(index_dir, host=args.host, port=args.port, auth=args.auth)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
