@@ -208,3 +208,14 @@ def test_connection_refused_and_dns_failure_are_named():
     assert _network_reason(socket.gaierror(-2, "Name or service not known"), 1) == (
         "host not found (DNS lookup failed)"
     )
+
+
+def test_library_tab_fetch_button_fills_each_of_its_outputs(web, make_assistant):
+    from ui.app import build_app
+
+    a = make_assistant(model="hash:64")
+    app = build_app(a)
+    (fn,) = [f for f in app.fns.values() if getattr(f.fn, "__name__", "") == "add_web"]
+    out = fn.fn(web.url("/news/5.html"), False, 5, progress=lambda *args, **kwargs: None)
+    assert len(out) == len(fn.outputs)
+    assert "1 added" in out[0] and web.url("/news/5.html") in out[1] and out[2] == ""

@@ -78,7 +78,7 @@ def build_app(assistant: Assistant) -> Any:
     def add_web(text: str, feeds: bool, k_now: Any, progress: Any = progress_bar) -> tuple[Any, ...]:
         rows, summary = lib.add_urls(assistant, text, feeds, lambda f, d: progress(f, desc=d))
         ok = any(r[1] in ("added", "replaced", "unchanged") for r in rows)
-        return (notice_html(summary, ok), lib.results_html(rows), "", *library_view(k_now))
+        return (notice_html(summary, ok), lib.results_html(rows), "", "", *library_view(k_now))
 
     def remove(article_id: str | None, k_now: Any) -> tuple[Any, ...]:
         removed, message = lib.remove_article(assistant, article_id)
