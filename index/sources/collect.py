@@ -27,6 +27,7 @@ from index.storage.store import IndexStore
 log = logging.getLogger(__name__)
 
 MAX_SITEMAPS = 50  # sitemaps read from one sitemap index
+IDLE_WAIT = 0.05  # seconds without a new page before the ingest embeds what it has
 
 
 def ingest_sources(
@@ -121,9 +122,9 @@ class WebRun:
                 pool.submit(self._page, url, hint): entry for url, hint, entry in jobs
             }
             while pending:
-                done, _ = wait(pending, timeout=0)
+                done, _ = wait(pending, timeout=IDLE_WAIT, return_when=FIRST_COMPLETED)
                 if not done:
-                    yield None  # nothing arrived: the ingest embeds what it has while we wait
+                    yield None  # the network is slow: the ingest embeds what it has meanwhile
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     entry = pending.pop(future)
