@@ -188,3 +188,20 @@ def test_a_question_about_a_fetched_feed_cites_the_page(web, tmp_path, minilm, f
         answer = a.ask("How many years has Ada Brandt worked at the library?")
         assert answer.citations and answer.citations[0].url == web.url("/news/2.html")
         assert "worked at the library" in answer.citations[0].sentence
+
+
+def test_pages_are_embedded_while_slow_pages_are_still_being_fetched(web, make_assistant):
+    import time
+    from dataclasses import replace
+
+    from index.sources.web import FetchSettings
+
+    for n in ARTICLES:
+        web.routes[f"/news/{n}.html"] = replace(web.routes[f"/news/{n}.html"], delay=0.2)
+    a = make_assistant(model="hash:64")
+    stored, apply = [], a.store.apply
+    a.store.apply = lambda *args, **kwargs: (stored.append(time.perf_counter()), apply(*args, **kwargs))[1]
+    a.add([], feeds=[web.url("/feed.rss")], fetch=FetchSettings(delay=0.0, timeout=2, workers=1))
+    asked = [t for p, t in zip(web.log, web.times, strict=True) if p.startswith("/news/")]
+    assert len(asked) == len(ARTICLES) and len(stored) >= 2
+    assert stored[0] < asked[-1]  # the first batch was stored before the last page was asked for
