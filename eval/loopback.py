@@ -5,6 +5,7 @@ Nothing here reaches beyond the loopback interface."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -42,6 +43,7 @@ class Response:
 
 
 Route = Response | Callable[[], Response]
+_NO_PROXY = ("no_proxy", "NO_PROXY")
 
 
 class LoopbackServer:
@@ -103,12 +105,22 @@ class LoopbackServer:
             return len(self.log) if path is None else self.log.count(path)
 
     def __enter__(self) -> LoopbackServer:
+        """Serve; meanwhile 127.0.0.1 bypasses any proxy named in the environment (urllib
+        reads ``http_proxy``), so no request to this server can leave the machine."""
+        self._saved = {k: os.environ.get(k) for k in _NO_PROXY}
+        for k in _NO_PROXY:
+            os.environ[k] = "127.0.0.1,localhost"
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        for k, v in self._saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def article_text(n: int, words: int = 450) -> tuple[str, list[str]]:

@@ -194,8 +194,11 @@ def test_library_tab_adds_pages_and_feeds_by_url_and_never_reads_a_path(web, mak
     assert lib.add_urls(a, "  ")[1].startswith("Type one or more web addresses")
 
 
-def test_connection_refused_and_dns_failure_are_named():
+def test_connection_refused_and_dns_failure_are_named(monkeypatch):
     import socket
+
+    monkeypatch.setenv("no_proxy", "127.0.0.1")  # never through a proxy: nothing leaves the machine
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
 
     from index.sources.web import _network_reason
 
