@@ -23,7 +23,6 @@ import functools
 import json
 import os
 import platform
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,8 +43,8 @@ from eval.benchdata import (
 )
 from eval.benchmeasure import cold_ask, measure_ingest, precision_choice, serve_in_subprocess
 from index.errors import InputError
+from index.storage import records
 from index.storage.manifest import IndexSettings
-from index.storage.records import DB
 from index.storage.store import IndexStore
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
@@ -216,11 +215,8 @@ def _ingest_all(
 def _chunk_count(index_dir: Path) -> int | None:
     if not IndexStore.exists(index_dir):
         return None
-    conn = sqlite3.connect(index_dir / DB)
-    try:
-        return int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0]) or None
-    finally:
-        conn.close()
+    with records.reading(index_dir) as conn:
+        return records.chunk_count(conn) or None
 
 
 def _machine() -> dict[str, Any]:

@@ -23,7 +23,7 @@ from index.embed.sentences import SentenceVectors, chunk_sentences
 from index.sources.article import Article
 from index.sources.readers import Problem, find_files, read_file
 from index.storage.records import NewChunk
-from index.storage.store import IndexStore
+from index.storage.snapshot import StorageEngine
 from index.text.chunking import Chunker
 from index.text.terms import tokenize
 
@@ -93,7 +93,7 @@ def chunk_hash(model_name: str, indexed: str) -> str:
     return hashlib.sha1(f"{model_name}\n{indexed}".encode()).hexdigest()
 
 
-def make_chunker(store: IndexStore, embedder: Embedder) -> Chunker:
+def make_chunker(store: StorageEngine, embedder: Embedder) -> Chunker:
     """The chunker for this index: its settings, the model's own token limit."""
     return Chunker(store.settings.chunk, embedder.count_tokens, embedder.max_tokens)
 
@@ -119,7 +119,7 @@ def chunk_article(article: Article, chunker: Chunker, count_model: Any) -> list[
 
 
 def ingest(
-    store: IndexStore,
+    store: StorageEngine,
     embedder: Embedder,
     paths: Iterable[str | Path],
     *,
@@ -150,7 +150,7 @@ def ingest(
 
 
 def _ingest(
-    store: IndexStore,
+    store: StorageEngine,
     embedder: Embedder,
     paths: Iterable[str | Path],
     tally: _Tally,
@@ -194,7 +194,7 @@ def _ingest(
         _store_batch(store, embedder, chunker, batch, tally, progress)
 
 
-def _derive_now_and_then(store: IndexStore, tally: _Tally) -> None:
+def _derive_now_and_then(store: StorageEngine, tally: _Tally) -> None:
     """Make committed batches searchable during a long ingest, without spending
     more than about a tenth of the time on it (at 1M chunks a rebuild costs ~10 s)."""
     now = time.monotonic()
@@ -204,7 +204,7 @@ def _derive_now_and_then(store: IndexStore, tally: _Tally) -> None:
 
 
 def _store_batch(
-    store: IndexStore,
+    store: StorageEngine,
     embedder: Embedder,
     chunker: Chunker,
     batch: Sequence[Article],

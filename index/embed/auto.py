@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.config import default_cache_dir
 from index.embed import Embedder, Spans, load_precision
 from index.embed.precision import Choice, Profile, profile
 
@@ -31,11 +32,9 @@ class AutoEmbedder:
     """The query precision, switching to the bulk one for large encodes."""
 
     def __init__(self, path: str, name: str, cache: Path | None = None, found: Profile | None = None) -> None:
-        from index.embed.onnxint8 import cache_dir
-
         self.path = str(Path(path).resolve())
         self.name = name
-        self._cache = cache or cache_dir()
+        self._cache = cache or default_cache_dir()
         self._profile = found
         self._engines: dict[str, Embedder] = {}
         self._active: str | None = None
@@ -71,12 +70,12 @@ class AutoEmbedder:
         from index.errors import ModelError
 
         try:
-            return load_precision(self.path, self.name, precision)
+            return load_precision(self.path, self.name, precision, self._cache)
         except ModelError as exc:
             if precision == "fp32":
                 raise
             log.warning("precision %s could not run here (%s); using fp32", precision, exc)
-            return load_precision(self.path, self.name, "fp32")
+            return load_precision(self.path, self.name, "fp32", self._cache)
 
     @property
     def _current(self) -> Embedder:

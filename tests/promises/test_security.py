@@ -117,7 +117,7 @@ def test_article_markup_is_stored_as_text_and_rendered_escaped(tmp_path):
     (tmp_path / "in" / "hostile.jsonl").write_text(json.dumps(HOSTILE) + "\n")
     with Assistant.open(tmp_path / "index", model="hash:64") as a:
         assert len(a.add(tmp_path / "in").added) == 1
-        stored = a.store.article(a.articles()[0]["id"])
+        stored = a.store.article(a.articles()[0].id)
         assert (
             stored is not None and "{{7*7}}" in stored.text and "<script>" in stored.text
         )  # verbatim, inert

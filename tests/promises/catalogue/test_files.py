@@ -37,29 +37,29 @@ def _bomb(depth: int) -> bytes:
 
 def _check_text(title: str, needle: str) -> Callable[[Assistant], None]:
     def check(a: Assistant) -> None:
-        art = next(x for x in a.articles() if x["title"] == title)
-        stored = a.store.article(art["id"])
+        art = next(x for x in a.articles() if x.title == title)
+        stored = a.store.article(art.id)
         assert stored is not None and needle in stored.text
 
     return check
 
 
 def _check_markup_is_text(a: Assistant) -> None:
-    art = next(x for x in a.articles() if "<b>" in x["title"])
-    stored = a.store.article(art["id"])
+    art = next(x for x in a.articles() if "<b>" in x.title)
+    stored = a.store.article(art.id)
     assert stored is not None and "<script>alert('x')</script>" in stored.text  # kept as text, never run
     hits = a.search("alert script markup", k=1, mode="bm25")
-    assert hits and hits[0].article_id == art["id"]
+    assert hits and hits[0].article_id == art.id
 
 
 def _check_safe_ids(a: Assistant) -> None:
     for art in a.articles():
-        assert "/" not in art["id"] and ".." not in art["id"].split("-")[0]
+        assert "/" not in art.id and ".." not in art.id.split("-")[0]
 
 
 def _check_clean_text(a: Assistant) -> None:
-    art = next(x for x in a.articles() if x["title"].startswith("Odd"))
-    stored = a.store.article(art["id"])
+    art = next(x for x in a.articles() if x.title.startswith("Odd"))
+    stored = a.store.article(art.id)
     assert stored is not None
     for ch in ("\x00", "\x1b", "\ud800", "\x85"):
         assert ch not in stored.text and ch not in stored.title
@@ -183,8 +183,8 @@ FILES = [
 
 
 def _check_no_script(a: Assistant, title: str) -> None:
-    art = next(x for x in a.articles() if x["title"] == title)
-    stored = a.store.article(art["id"])
+    art = next(x for x in a.articles() if x.title == title)
+    stored = a.store.article(art.id)
     assert stored is not None and "approved a new budget" in stored.text
     assert "alert(" not in stored.text and "document.write" not in stored.text
 
@@ -211,7 +211,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_is_added(index, tmp_pa
         if case.check:
             case.check(a)
         assert a.ask(QUESTION).answer == before_answer
-        ids = {x["id"] for x in a.articles()}
+        ids = {x.id for x in a.articles()}
     assert {i for i, _ in before_articles} <= ids
     assert not (ROOT / "pwned-by-yaml").exists() and not (tmp_path / "in" / "pwned-by-yaml").exists()
 

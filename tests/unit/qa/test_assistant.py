@@ -207,5 +207,5 @@ def test_one_rule_for_the_same_article_within_a_run_and_across_runs(make_assista
     )
     report = a.add(folder)
     assert (len(report.unchanged), len(report.replaced), len(report.rejected)) == (2, 1, 0)  # a, b; then c
-    assert [x["chunks"] for x in a.articles()] == [1]
+    assert [x.chunks for x in a.articles()] == [1]
     assert "one dollar" in a.search("fares", k=1)[0].text
