@@ -193,8 +193,11 @@ def test_a_reader_sees_what_another_process_added_and_removed(index, tmp_path):
 
 def test_asking_while_adding_and_removing_in_the_same_process_never_fails(index, tmp_path):
     """Readers pin one view per request: a write landing mid-request cannot mix
-    FAISS and BM25 of two generations (which would raise or cite wrong chunks)."""
+    FAISS and BM25 of two generations (which would raise or cite wrong chunks). Every
+    passage and citation is a slice of its article's text at its offsets: of the article
+    as stored now, or, for one this test removed meanwhile, as it was before removal."""
     errors: list[BaseException] = []
+    removed: dict[str, str] = {}  # id -> text, recorded before the article is removed
     answers = [0]
     stop = threading.Event()
     with Assistant.open(index) as a:
@@ -204,8 +207,13 @@ def test_asking_while_adding_and_removing_in_the_same_process_never_fails(index,
                 try:
                     for mode in ("hybrid", "dense", "bm25"):
                         ans = a.ask(f"What did the {TOPICS[i % 8]} committee agree on?", mode=mode)
-                        for p in ans.passages:
-                            assert a.store.article(p.article_id) is None or p.text
+                        spans = [(p.article_id, p.start, p.end, p.text) for p in ans.passages]
+                        spans += [(c.article_id, c.start, c.end, c.sentence) for c in ans.citations]
+                        for article_id, start, end, text in spans:
+                            stored = a.store.article(article_id)
+                            whole = stored.text if stored is not None else removed.get(article_id)
+                            assert whole is not None, f"{article_id} is neither stored nor removed"
+                            assert text and whole[start:end] == text, (article_id, start, end)
                         answers[0] += 1
                 except BaseException as exc:
                     errors.append(exc)
@@ -218,6 +226,9 @@ def test_asking_while_adding_and_removing_in_the_same_process_never_fails(index,
             for round_ in range(6):
                 a.add(make_corpus(tmp_path / f"round{round_}", 15, tag=f"r{round_}-"))
                 for art in a.articles()[:3]:
+                    stored = a.article(art.id)
+                    assert stored is not None
+                    removed[art.id] = stored.text
                     a.remove(art.id)
         finally:
             stop.set()

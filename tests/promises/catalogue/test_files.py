@@ -1,6 +1,5 @@
 """The bad-input catalogue, bad files: skipped with a reason, the rest added."""
 
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,13 +240,20 @@ def test_cli_ingest_of_bad_files_exits_3_with_one_line_each_and_adds_the_rest(in
 def test_a_10_mb_article_is_added_and_answered(index, tmp_path):
     sentence = "Inspectors counted {n} lanterns along the old harbour wall on Tuesday. "
     body = "".join(sentence.format(n=i) for i in range(150_000))[: 10 * 1024 * 1024]
+    middle = body.index(". ", len(body) // 2) + 2  # a fact only this article holds, 5 MB in
+    fact = "The oldest lantern on the wall was forged by the blacksmith Orla Finch in 1887. "
+    body = body[:middle] + fact + body[middle:]
     (tmp_path / "huge.txt").write_text("Harbour lantern census\n\n" + body + "The census ended well.")
     assert (tmp_path / "huge.txt").stat().st_size >= 10 * 1024 * 1024
     before = fingerprint(index)
     with Assistant.open(index) as a:
         report = a.add(tmp_path / "huge.txt")
         assert len(report.added) == 1 and report.chunks_added > 1000
-        assert a.search("lanterns harbour wall 149999", k=1, mode="bm25")
-        assert a.ask(QUESTION).answer == before[1]
-
-
+        ans = a.ask("Which blacksmith forged the oldest lantern on the harbour wall?")
+        assert ans.citations and "Orla Finch" in ans.answer
+        huge = a.store.article(report.added[0]["id"])
+        assert huge is not None and huge.title == "Harbour lantern census"
+        cited = [c for c in ans.citations if c.article_id == huge.id]
+        assert [c.sentence for c in cited] == [fact.strip()]
+        assert huge.text[cited[0].start : cited[0].end] == fact.strip()
+        assert a.ask(QUESTION).answer == before[1]  # the other articles answer as before
