@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import sqlite3
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -30,8 +29,9 @@ from index.embed import Embedder
 from index.errors import InputError
 from index.ingest import chunk_hash
 from index.sources.article import Article
+from index.storage import records
 from index.storage.manifest import IndexSettings, read_manifest
-from index.storage.records import DB, NewChunk
+from index.storage.records import NewChunk
 from index.storage.store import IndexStore
 from index.storage.vectors import kind_for
 
@@ -119,12 +119,9 @@ class BasePool:
 def pool_from_index(index_dir: Path) -> tuple[BasePool, IndexSettings]:
     """Every chunk of a real index (read from its SQLite records), and its settings."""
     settings, _ = read_manifest(index_dir)
-    conn = sqlite3.connect(index_dir / DB)
-    try:
-        arts = conn.execute("SELECT id, title, text FROM articles ORDER BY id").fetchall()
-        rows = conn.execute("SELECT article_id, start, vector FROM chunks ORDER BY id").fetchall()
-    finally:
-        conn.close()
+    with records.reading(index_dir) as conn:
+        arts = records.article_texts(conn)
+        rows = records.chunk_positions(conn)
     if not rows:
         raise InputError(f"the index at {index_dir} has no chunks to build synthetic ones from")
     where = {aid: i for i, (aid, _, _) in enumerate(arts)}
@@ -270,7 +267,7 @@ def synthetic_index(
     key = {
         "format": SYNTHETIC_FORMAT, "size": size, "corpus": corpus, "model": model,
         "seed": seed, "cosine": COSINE, "chunks_per_article": CHUNKS_PER_ARTICLE, "bases": bases,
-        "vector_index": kind_for(size),  # $QA_VECTOR_INDEX or by size
+        "vector_index": kind_for(size),  # by size (a new index's "auto")
     }  # fmt: skip
     if not rebuild and marker.is_file() and IndexStore.exists(directory):
         try:
@@ -317,7 +314,7 @@ def measure_update(
             started = time.perf_counter()
             store.apply(removals=[art.id for art, _ in batch])
             timings["remove_s"].append(time.perf_counter() - started)
-        segments = store.lexical.segments
+        segments = store.view.lexical.segments
     finally:
         store.close()
     out: dict[str, Any] = {k: round(float(np.median(v)), 3) for k, v in timings.items()}

@@ -3,30 +3,23 @@ stored vector, in batches), and of a forced IVF copy of an index's vectors."""
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from index.storage import records
+
 RECALL_K = 10
 _BATCH = 50_000  # stored vectors per step of the exact search
 
 
-def stored_batches(db: Path, dim: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def stored_batches(index_dir: Path, dim: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """``(chunk ids, vectors)`` of every stored chunk, :data:`_BATCH` at a time."""
-    conn = sqlite3.connect(db)
-    try:
-        cur = conn.execute("SELECT id, vector FROM chunks ORDER BY id")
-        while rows := cur.fetchmany(_BATCH):
-            ids = np.asarray([r[0] for r in rows], dtype=np.int64)
-            yield ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
-    finally:
-        conn.close()
+    with records.reading(index_dir) as conn:
+        yield from records.vector_batches(conn, dim, _BATCH)
 
 
 def exact_top_k(
@@ -74,38 +67,24 @@ def recall_at_k(
     return round(float(np.mean(hits)), 4)
 
 
-@contextmanager
-def _env(name: str, value: str) -> Iterator[None]:
-    before = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = before
+def forced_ivf_recall(index_dir: Path, queries: np.ndarray) -> dict[str, Any]:
+    """Recall@10 of an IVF index (default lists and probes) built with
+    ``VectorIndex.build(..., "ivf")`` from a copy of the stored vectors."""
+    from index.storage.vectors import VectorIndex, nlist_for, probe_lists
 
-
-def forced_ivf_recall(db: Path, queries: np.ndarray) -> dict[str, Any]:
-    """Recall@10 of an IVF index (``$QA_VECTOR_INDEX=ivf``, default lists and probes)
-    built with ``VectorIndex.build`` from a copy of the stored vectors."""
-    from index.storage.vectors import VectorIndex, nlist_for, nprobe
-
-    parts = list(stored_batches(db, queries.shape[1]))
+    parts = list(stored_batches(index_dir, queries.shape[1]))
     ids = np.concatenate([p[0] for p in parts])
     vecs = np.concatenate([p[1] for p in parts])
-    with _env("QA_VECTOR_INDEX", "ivf"):
-        started = time.perf_counter()
-        index = VectorIndex.build(queries.shape[1], ids, vecs)
-        seconds = time.perf_counter() - started
-        found = [index.search(v, RECALL_K) for v in queries]
+    started = time.perf_counter()
+    index = VectorIndex.build(queries.shape[1], ids, vecs, "ivf")
+    seconds = time.perf_counter() - started
+    found = [index.search(v, RECALL_K) for v in queries]
     lists = nlist_for(len(ids))
     return {
         "chunks": len(ids),
         "vector_index": index.kind,
         "nlist": lists,
-        "nprobe": nprobe(lists),
+        "nprobe": probe_lists(lists),
         "build_seconds": round(seconds, 3),
         "recall_at_10": recall_at_k(found, exact_top_k(parts, queries, RECALL_K), RECALL_K),
     }

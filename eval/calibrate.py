@@ -54,6 +54,7 @@ from eval.gold import Resolver
 from eval.metrics import answer_contains, percentile
 from index.embed import DEFAULT_MODEL_NAME
 from qa import Assistant
+from qa.assistant import term_weights
 from qa.calibration import Calibration, ConfidenceModel, file_for
 from qa.calibration import load as load_calibration
 from qa.compose import Composed, compose
@@ -98,7 +99,7 @@ def observe(
     env.index.parent.mkdir(parents=True, exist_ok=True)
     with Assistant.open(env.index, embedder=load_embedder(model, precision)) as assistant:
         assistant.add(list(env.articles))
-        resolver = Resolver(assistant.store)
+        resolver = Resolver(assistant)
         out = []
         for case in env.cases:
             gold = {i for g in case.gold if (i := resolver.article_id(g))} if not case.unanswerable else set()
@@ -113,11 +114,12 @@ def observe(
 
 def _head(assistant: Assistant, case: Case, gold: set[str]) -> list[tuple[float, float, float, bool]]:
     query = rewrite(case.question, list(case.history))
-    passages = assistant.search(query, k=min(HEAD, assistant.counts()["chunks"]), mode="fusion")
-    weight = assistant.term_weights()
+    passages = assistant.search(query, k=min(HEAD, assistant.counts().chunks), mode="fusion")
+    snap = assistant.snapshot()
+    weight = term_weights(snap)
     terms = {t: weight(t) for t in _terms(query)}
     qvec = assistant.embedder.encode([query])[0]
-    vectors = assistant.sentence_vectors({p.chunk_id: p for p in passages})
+    vectors = assistant.sentence_vectors(snap, {p.chunk_id: p for p in passages})
     out = []
     for p in passages:
         cov = max((coverage(terms, s.terms, s.prefixes) for s in sentences(p.text)), default=0.0)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from index.config import Config
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 DEMO_ARTICLES = DEMO_DIR / "articles"
@@ -13,7 +17,7 @@ DEMO_QUESTIONS = DEMO_DIR / "questions.jsonl"
 log = logging.getLogger(__name__)
 
 
-def ensure_demo_index(index_dir: str | Path, model: str | None = None) -> Path:
+def ensure_demo_index(index_dir: str | Path, model: str | None = None, config: Config | None = None) -> Path:
     """Build the demo index from the bundled corpus unless it is already there.
 
     Re-running is cheap: unchanged articles are not embedded again, and an
@@ -23,7 +27,7 @@ def ensure_demo_index(index_dir: str | Path, model: str | None = None) -> Path:
 
     if not IndexStore.exists(index_dir):
         log.warning("building the demo index in %s from %s (first run only)", index_dir, DEMO_ARTICLES)
-    with Assistant.open(index_dir, model=model) as assistant:
+    with Assistant.open(index_dir, model=model, config=config) as assistant:
         report = assistant.add([DEMO_ARTICLES], progress=sys.stderr.isatty())
     if report.added or report.replaced:
         log.warning("demo index at %s: %s", index_dir, report.summary())

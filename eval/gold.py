@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.formats import Gold, Question
-from index.storage.store import IndexStore
+from qa import Assistant
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +34,14 @@ class Resolver:
     """Maps article references (id, title, file name or stem) to stored ids and
     SQuAD paragraph offsets to offsets in the stored article text."""
 
-    def __init__(self, store: IndexStore) -> None:
-        self.store = store
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
         self._ids: dict[str, str] = {}
-        for art in store.articles():
-            for key in (art["id"], art["title"], *_file_keys(art["origin"])):
+        for art in assistant.articles():
+            for key in (art.id, art.title, *_file_keys(art.origin)):
                 if key:
-                    self._ids.setdefault(key, art["id"])
-                    self._ids.setdefault(key.lower(), art["id"])
+                    self._ids.setdefault(key, art.id)
+                    self._ids.setdefault(key.lower(), art.id)
         self._texts: dict[str, str] = {}
         self._contexts: dict[tuple[str, str], int | None] = {}
 
@@ -66,7 +66,7 @@ class Resolver:
 
     def _text(self, aid: str) -> str:
         if aid not in self._texts:
-            art = self.store.article(aid)
+            art = self.assistant.article(aid)
             self._texts[aid] = art.text if art else ""
         return self._texts[aid]
 

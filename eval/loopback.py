@@ -54,6 +54,7 @@ class LoopbackServer:
         self.log: list[str] = []
         self.agents: list[str] = []  # the User-Agent of each request
         self.times: list[float] = []  # time.perf_counter() at each request
+        self.sent: list[tuple[str, float]] = []  # (path, time.perf_counter()) once each answer is sent
         self._log_lock = threading.Lock()
         server = self
 
@@ -81,6 +82,8 @@ class LoopbackServer:
                         self.send_header(k, v)
                     self.end_headers()
                     self.wfile.write(resp.body)
+                    with server._log_lock:
+                        server.sent.append((self.path, time.perf_counter()))
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout, size cap): expected
 

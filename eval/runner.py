@@ -22,8 +22,7 @@ from eval import metrics
 from eval.formats import Question, load
 from eval.gold import Judged, Resolver
 from index.errors import InputError
-from qa import Answer, Assistant, Passage
-from qa.retrieve import MODES
+from qa import MODES, Answer, Assistant, Config, Passage
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +42,7 @@ def run(
     limit: int | None = None,
     progress: bool | None = None,
     calibration: str | Path | None = None,
+    config: Config | None = None,
 ) -> dict[str, Any]:
     """Evaluate and write the three outputs into ``out``; returns the summary.
     ``calibration``: a calibration file to answer with instead of the model's own."""
@@ -60,7 +60,7 @@ def run(
     if not qs:
         raise InputError(f"{questions}: no questions found")
     index_dir = Path(index) if index else out_dir / "index"
-    with Assistant.open(index_dir, model=model) as assistant:
+    with Assistant.open(index_dir, model=model, config=config) as assistant:
         if calibration is not None:
             assistant.use_calibration(Path(calibration))
         started = time.perf_counter()
@@ -68,9 +68,9 @@ def run(
         index_seconds = time.perf_counter() - started
         for problem in report.rejected[:20]:
             log.warning("skipped %s", problem)
-        resolver = Resolver(assistant.store)
+        resolver = Resolver(assistant)
         judged = [resolver.judge(q) for q in qs]
-        depth = min(max(k, CURVE_K), len(assistant.store.lexical))
+        depth = min(max(k, CURVE_K), assistant.counts().chunks)
         blocks, rows = [], []
         for mode in modes:
             results = _ask_all(assistant, qs, judged, mode, depth, k, progress)
@@ -107,7 +107,7 @@ def run(
 
 
 def _settings(assistant: Assistant) -> dict[str, Any]:
-    s = assistant.store.settings
+    s = assistant.settings
     return {
         "model": s.model_name,
         "precision": getattr(assistant.embedder, "precision", None),

@@ -25,3 +25,7 @@ class ModelError(QAError):
 
 class InputError(QAError):
     """A request (question, k, path) is not usable as given."""
+
+
+class ConfigError(QAError):
+    """A setting (an environment variable or option) has a value that is not allowed."""

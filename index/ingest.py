@@ -23,7 +23,7 @@ from index.embed.sentences import SentenceVectors, chunk_sentences
 from index.sources.article import Article
 from index.sources.readers import Problem, find_files, read_file
 from index.storage.records import NewChunk
-from index.storage.store import IndexStore
+from index.storage.snapshot import StorageEngine
 from index.text.chunking import Chunker
 from index.text.terms import tokenize
 
@@ -94,7 +94,7 @@ def chunk_hash(model_name: str, indexed: str) -> str:
     return hashlib.sha1(f"{model_name}\n{indexed}".encode()).hexdigest()
 
 
-def make_chunker(store: IndexStore, embedder: Embedder) -> Chunker:
+def make_chunker(store: StorageEngine, embedder: Embedder) -> Chunker:
     """The chunker for this index: its settings, the model's own token limit."""
     return Chunker(store.settings.chunk, embedder.count_tokens, embedder.max_tokens)
 
@@ -120,7 +120,7 @@ def chunk_article(article: Article, chunker: Chunker, count_model: Any) -> list[
 
 
 def ingest(
-    store: IndexStore,
+    store: StorageEngine,
     embedder: Embedder,
     paths: Iterable[str | Path],
     *,
@@ -156,7 +156,7 @@ def ingest(
 
 
 def _ingest(
-    store: IndexStore,
+    store: StorageEngine,
     embedder: Embedder,
     paths: Iterable[str | Path],
     tally: _Tally,
@@ -191,7 +191,7 @@ class _Batcher:
     """Collects articles into batches and stores each full batch."""
 
     def __init__(
-        self, store: IndexStore, embedder: Embedder, chunker: Chunker, tally: _Tally, progress: bool
+        self, store: StorageEngine, embedder: Embedder, chunker: Chunker, tally: _Tally, progress: bool
     ) -> None:
         self.store, self.embedder, self.chunker, self.tally, self.progress = (
             store, embedder, chunker, tally, progress
@@ -226,7 +226,7 @@ class _Batcher:
             self.batch = []
 
 
-def _derive_now_and_then(store: IndexStore, tally: _Tally) -> None:
+def _derive_now_and_then(store: StorageEngine, tally: _Tally) -> None:
     """Make committed batches searchable during a long ingest, without spending
     more than about a tenth of the time on it (at 1M chunks a rebuild costs ~10 s)."""
     now = time.monotonic()
@@ -236,7 +236,7 @@ def _derive_now_and_then(store: IndexStore, tally: _Tally) -> None:
 
 
 def _store_batch(
-    store: IndexStore,
+    store: StorageEngine,
     embedder: Embedder,
     chunker: Chunker,
     batch: Sequence[Article],

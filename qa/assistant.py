@@ -5,17 +5,22 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index.config import Config
 from index.embed import DEFAULT_MODEL_NAME, Embedder, load_embedder
 from index.errors import InputError, ModelError
 from index.ingest import IngestReport
+from index.sources.article import Article
 from index.sources.collect import ingest_sources
 from index.sources.web import Fetcher, FetchSettings
 from index.storage.manifest import IndexSettings
+from index.storage.records import StoredArticle
+from index.storage.snapshot import Snapshot
 from index.storage.store import IndexStore
 from index.text.chunking import ChunkSettings
 from qa import calibration as calibrations
@@ -27,7 +32,7 @@ from qa.retrieve import MODES, Filters, SentenceStep, retrieve
 from qa.rewrite import rewrite
 from qa.sentences import SentenceVectorCache
 from qa.terms import weigher
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Citation, Counts, IndexStats, Passage
 
 if TYPE_CHECKING:
     from index.embed.pytorch import CrossEncoderReranker
@@ -53,8 +58,10 @@ class Assistant:
         model: str | None = None,
         embedder: Embedder | None = None,
         reranker: str | None = None,
+        config: Config | None = None,
     ) -> None:
         self.store = store
+        self.config = config or Config()
         self._model = model
         self._embedder = embedder
         self._reranker_path = reranker
@@ -73,6 +80,7 @@ class Assistant:
         chunk: ChunkSettings | None = None,
         embedder: Embedder | None = None,
         reranker: str | None = None,
+        config: Config | None = None,
     ) -> Assistant:
         """Open the index in ``index_dir``, creating it (empty) if missing.
 
@@ -80,17 +88,20 @@ class Assistant:
         by default the index's own model, or the packaged all-MiniLM-L6-v2 for a
         new index. ``chunk`` applies only when the index is created.
         ``reranker`` is an optional sentence-transformers CrossEncoder folder: when
-        given, the top candidates are re-scored by it (off by default).
+        given, the top candidates are re-scored by it (off by default). ``config``:
+        how the library runs here (precision, cache folder, vector index kind, nprobe;
+        see :class:`qa.Config`), by default :class:`qa.Config()`, never the environment.
         """
+        config = config or Config()
         if IndexStore.exists(index_dir):
-            store = IndexStore.open(index_dir)
+            store = IndexStore.open(index_dir, config=config)
             if embedder is not None:
                 store.settings.check_model(embedder.name, embedder.dim)
             elif model is not None:
-                embedder = load_embedder(model)
+                embedder = load_embedder(model, config.precision, config.cache_dir)
                 store.settings.check_model(embedder.name, embedder.dim)
-            return cls(store, model, embedder, reranker)
-        embedder = embedder or load_embedder(model)
+            return cls(store, model, embedder, reranker, config)
+        embedder = embedder or load_embedder(model, config.precision, config.cache_dir)
         settings = IndexSettings(
             model_name=embedder.name,
             model_path=embedder.path,
@@ -98,14 +109,14 @@ class Assistant:
             max_tokens=embedder.max_tokens,
             chunk=chunk or ChunkSettings(),
         )
-        return cls(IndexStore.create(index_dir, settings), model, embedder, reranker)
+        return cls(IndexStore.create(index_dir, settings, config), model, embedder, reranker, config)
 
     @property
     def embedder(self) -> Embedder:
         """The index's model, loaded once on first use."""
         with self._load_lock:
             if self._embedder is None:
-                self._embedder = _load_for(self.store.settings)
+                self._embedder = _load_for(self.store.settings, self.config)
             return self._embedder
 
     @property
@@ -129,9 +140,9 @@ class Assistant:
                 f"{path} is not a calibration file ({exc}); make one with python -m eval.calibrate"
             ) from exc
 
-    def sentence_vectors(self, records: Any) -> Any:
+    def sentence_vectors(self, snap: Snapshot, records: Any) -> Any:
         """Sentence vectors of chunk records (computed for chunks stored without them)."""
-        return self._sentence_vectors.get(self.store, records, self.embedder)
+        return self._sentence_vectors.get(snap, records, self.embedder)
 
     @property
     def reranker(self) -> CrossEncoderReranker | None:
@@ -143,14 +154,19 @@ class Assistant:
                 self._reranker = CrossEncoderReranker(self._reranker_path)
             return self._reranker
 
-    def _step(self, weight: Any, calibration: Calibration | None = None) -> SentenceStep:
+    def _step(self, snap: Snapshot, weight: Any, calibration: Calibration | None = None) -> SentenceStep:
         cal = calibration or self.calibration
         return SentenceStep(
-            weight, self.sentence_vectors, cal.rerank_coverage, cal.rerank_similarity, cal.rerank_depth
+            weight,
+            partial(self.sentence_vectors, snap),
+            cal.rerank_coverage,
+            cal.rerank_similarity,
+            cal.rerank_depth,
         )
 
     def _retrieve(
         self,
+        snap: Snapshot,
         query: str,
         qvec: Any,
         k: int,
@@ -160,11 +176,11 @@ class Assistant:
         calibration: Calibration | None = None,
     ) -> list[Passage]:
         reranker = self.reranker
-        step = self._step(weight, calibration) if mode == "hybrid" else None
+        step = self._step(snap, weight, calibration) if mode == "hybrid" else None
         if reranker is None:
-            return retrieve(self.store, query, qvec, k, mode, filters, step)
-        depth = min(len(self.store.lexical), max(k, RERANK_DEPTH))
-        pool = retrieve(self.store, query, qvec, depth, mode, filters, step)
+            return retrieve(snap, query, qvec, k, mode, filters, step)
+        depth = min(len(snap), max(k, RERANK_DEPTH))
+        pool = retrieve(snap, query, qvec, depth, mode, filters, step)
         scores = reranker.score(query, [f"{p.title}\n{p.text}" for p in pool])
         order = sorted(range(len(pool)), key=lambda i: (-scores[i], i))[:k]
         return [replace(pool[i], score=float(scores[i])) for i in order]
@@ -187,6 +203,28 @@ class Assistant:
             fetcher = self._fetchers.setdefault(fetch or FetchSettings(), Fetcher(fetch))
             return ingest_sources(self.store, self.embedder, paths, feeds, fetcher=fetcher, progress=progress)
 
+    def watch(
+        self,
+        sources: Iterable[str | Path],
+        *,
+        every: float,
+        fetch: FetchSettings | None = None,
+        say: Callable[[str], None] | None = None,
+        stop: threading.Event | None = None,
+        cycles: int | None = None,
+    ) -> int:
+        """Keep the index current with folders, files and feed URLs: a cycle every
+        ``every`` seconds adds what is new, replaces what changed and removes articles of
+        deleted files (:mod:`index.sources.watch`), until ``stop`` is set or ``cycles``
+        have run; ``say`` gets each cycle's line. Returns the number of cycles run."""
+        from index.sources.watch import watch
+
+        fetcher = self._fetchers.setdefault(fetch or FetchSettings(), Fetcher(fetch))
+        return watch(
+            self.store, self.embedder, sources, every=every, fetcher=fetcher, say=say, stop=stop,
+            cycles=cycles,
+        )  # fmt: skip
+
     def remove(self, article_id: str) -> None:
         """Remove one article and its chunks."""
         if self.store.article(article_id) is None:
@@ -204,20 +242,15 @@ class Assistant:
         until: str | None = None,
         source: str | None = None,
     ) -> list[Passage]:
-        """Top ``k`` passages for ``query`` (``mode``: one of ``qa.retrieve.MODES``).
+        """Top ``k`` passages for ``query`` (``mode``: one of ``qa.MODES``).
 
         ``k=None`` means 5, or every chunk of a smaller index; an explicit ``k``
         larger than the index is an error. ``since``/``until`` (ISO dates,
         inclusive) and ``source`` (part of the source or title) filter articles."""
-        query, k = self._check(query, k, mode)
+        query, k, snap = self._check(query, k, mode)
         filters = Filters(since, until, source)
         qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
-        return self._retrieve(query, qvec, k, mode, filters, self.term_weights())
-
-    def term_weights(self) -> Any:
-        """Term weights for this request's view: idf smoothed by English at large (qa.terms)."""
-        lexical = self.store.lexical
-        return weigher(lexical.df, len(lexical))
+        return self._retrieve(snap, query, qvec, k, mode, filters, term_weights(snap))
 
     def ask(
         self,
@@ -253,21 +286,21 @@ class Assistant:
         scored candidate sentences of the top five (for evaluation and calibration;
         ``calibration`` replaces the index's own for the best-sentence step)."""
         t0 = time.perf_counter()
-        question, k = self._check(question, k, mode)
+        question, k, snap = self._check(question, k, mode)
         filters = Filters(since, until, source)
         query = rewrite(question, history)
         t1 = time.perf_counter()
         qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
         t2 = time.perf_counter()
-        weight = self.term_weights()
+        weight = term_weights(snap)
         # Answers come from the top five whatever k is (k only says how many are shown).
-        depth = max(k, min(ANSWER_PASSAGES, len(self.store.lexical)))
-        found = self._retrieve(query, qvec, depth, mode, filters, weight, calibration)
+        depth = max(k, min(ANSWER_PASSAGES, len(snap)))
+        found = self._retrieve(snap, query, qvec, depth, mode, filters, weight, calibration)
         passages = found[:k]
         t3 = time.perf_counter()
         top = found[:ANSWER_PASSAGES]
-        vectors = self.sentence_vectors({p.chunk_id: p for p in top}) if qvec is not None else {}
-        candidates = gather(query, qvec, top, weight, vectors, self.store.text_before)
+        vectors = self.sentence_vectors(snap, {p.chunk_id: p for p in top}) if qvec is not None else {}
+        candidates = gather(query, qvec, top, weight, vectors, snap.text_before)
         timings = {"rewrite": (t1 - t0) * 1000, "embed": (t2 - t1) * 1000, "retrieve": (t3 - t2) * 1000}
         return Evidence(question, query, tuple(passages), tuple(candidates), weight, len(top), timings, t0)
 
@@ -297,10 +330,10 @@ class Assistant:
             note=composed.note,
         )
 
-    def _check(self, question: str, k: int | None, mode: str) -> tuple[str, int]:
+    def _check(self, question: str, k: int | None, mode: str) -> tuple[str, int, Snapshot]:
+        """The cleaned question, the number of passages, and this request's snapshot."""
         if not isinstance(question, str):
             raise InputError("the question must be text")
-        self.store.begin_read()  # newer articles from other writers; one consistent view per request
         question = " ".join(_CONTROL.sub(" ", question).split())
         if not question:
             raise InputError("the question is empty; type a question")
@@ -311,11 +344,12 @@ class Assistant:
             )
         if mode not in MODES:
             raise InputError(f"retrieval mode {mode!r} is unknown; use one of: {', '.join(MODES)}")
-        chunks = len(self.store.lexical)
+        snap = self.store.snapshot()  # newer articles from other writers; one consistent read
+        chunks = len(snap)
         if chunks == 0:
             raise InputError("the index is empty; add articles first (qa ingest PATH --index DIR)")
         if k is None:
-            return question, min(DEFAULT_K, chunks)
+            return question, min(DEFAULT_K, chunks), snap
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise InputError(f"k of {k!r} is not a positive whole number; ask for k >= 1")
         if k > min(MAX_K, chunks):
@@ -323,31 +357,48 @@ class Assistant:
                 f"k of {k} is larger than allowed here ({chunks} chunks indexed, at most {MAX_K}); "
                 f"ask for k <= {min(MAX_K, chunks)}"
             )
-        return question, k
+        return question, k, snap
 
     # -- inspecting --------------------------------------------------------
-    def stats(self) -> dict[str, Any]:
+    def snapshot(self) -> Snapshot:
+        """The index as it is now, for tools that read it directly (benchmarks): what
+        one request of :meth:`ask` reads."""
+        return self.store.snapshot()
+
+    @property
+    def directory(self) -> Path:
+        """The index folder."""
+        return Path(self.store.directory)
+
+    @property
+    def settings(self) -> IndexSettings:
+        """What the index was built with (model, dimension, chunking, vector index kind)."""
+        return self.store.settings
+
+    def stats(self) -> IndexStats:
         """Counts, model and chunk settings, and size on disk."""
         s = self.store.settings
-        size = sum(f.stat().st_size for f in Path(self.store.directory).rglob("*") if f.is_file())
-        return {
-            "index": str(self.store.directory),
-            **self.store.counts(),
-            "model": s.model_name,
-            "model_path": s.model_path,
-            "dimension": s.dim,
-            "chunk_size": s.chunk.size,
-            "chunk_overlap": s.chunk.overlap,
-            "tokenizer": s.chunk.encoding,
-            "bytes_on_disk": size,
-        }
+        size = sum(f.stat().st_size for f in self.directory.rglob("*") if f.is_file())
+        counts = self.counts()
+        return IndexStats(
+            index=str(self.directory), articles=counts.articles, chunks=counts.chunks,
+            model=s.model_name, model_path=s.model_path, dimension=s.dim, chunk_size=s.chunk.size,
+            chunk_overlap=s.chunk.overlap, tokenizer=s.chunk.encoding, vector_index=s.vector_index,
+            bytes_on_disk=size,
+        )  # fmt: skip
 
-    def counts(self) -> dict[str, int]:
-        """``{"articles": N, "chunks": M}`` (cheap: no walk over the index folder)."""
-        return self.store.counts()
+    def counts(self) -> Counts:
+        """How many articles and chunks (cheap: no walk over the index folder)."""
+        c = self.store.counts()
+        return Counts(c["articles"], c["chunks"])
 
-    def articles(self) -> list[dict[str, Any]]:
+    def articles(self) -> list[StoredArticle]:
+        """Every article's metadata and chunk count, newest date first."""
         return self.store.articles()
+
+    def article(self, article_id: str) -> Article | None:
+        """One stored article (its whole text), or None."""
+        return self.store.article(article_id)
 
     def close(self) -> None:
         self.store.close()
@@ -381,13 +432,18 @@ def _lead(c: Candidate) -> str:
     return ""
 
 
-def _load_for(settings: IndexSettings) -> Embedder:
+def term_weights(snap: Snapshot) -> Any:
+    """Term weights for one snapshot: idf smoothed by English at large (qa.terms)."""
+    return weigher(snap.df, len(snap))
+
+
+def _load_for(settings: IndexSettings, config: Config) -> Embedder:
     """The model an index was built with: its recorded path, or the packaged
     default when the index names it (the path may differ between machines)."""
     if settings.model_name == DEFAULT_MODEL_NAME:
-        embedder = load_embedder(None)
+        embedder = load_embedder(None, config.precision, config.cache_dir)
     elif Path(settings.model_path).is_dir() or settings.model_path.startswith("hash:"):
-        embedder = load_embedder(settings.model_path)
+        embedder = load_embedder(settings.model_path, config.precision, config.cache_dir)
     else:
         raise ModelError(
             f"this index was built with model '{settings.model_name}' at {settings.model_path}, "

@@ -32,13 +32,22 @@ _QUOTE = re.compile('[\u201c\u201d"]')
 _QUOTED = re.compile('\u201c[^\u201d]*\u201d|"[^"]*"')
 _PRONOUNS = {"he", "she", "they"}
 _NAME_WORD = re.compile(r"[A-Z][\w.\u2019'-]*")
-# Words that come before a name without being it: titles, and what opens a sentence.
-_TITLES = frozenset(
-    """president prime minister mr mrs ms dr the u.s. us chancellor premier governor senator secretary
+# Words that come before a name without being it: titles (roles), and what opens a sentence.
+_ROLE_TITLES = frozenset(
+    """president prime minister mr mrs ms dr chancellor premier governor senator secretary
     mayor ceo chief spokesman spokeswoman spokesperson head coach captain professor judge officer
-    director chair chairman chairwoman leader king queen pope general minister's a an in on at but
-    and so then when while after before earlier later""".split()
+    director chair chairman chairwoman leader king queen pope general minister's ambassador envoy
+    diplomat official""".split()
 )
+_OPENERS = frozenset(
+    "the u.s. us a an in on at but and so then when while after before earlier later".split()
+)
+_TITLES = _ROLE_TITLES | _OPENERS
+# A nationality before a role ("Japanese Ambassador Kenji Sato", "said Kenyan diplomat Amina
+# Mohamed") is not a name: a capitalised word with a demonym's ending (-an, -ian, -ese, -ish,
+# -i), or one of the few that have none, followed by a role (see :func:`_is_demonym`).
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ese|ish|i)")
+_IRREGULAR_DEMONYMS = frozenset("french dutch greek swiss czech welsh scots filipino argentine".split())
 # Words that start a clause or a phrase, not a role: "said in a statement that ...".
 _CLAUSE = frozenset(
     """that in on at to of for with from by after before during when while as if it he she they we
@@ -57,7 +66,10 @@ class SayQuestion:
     def speaker_names(self) -> list[str]:
         """Words that name the speaker in text: 'President Donald Trump' -> Donald, Trump."""
         words = [re.sub(r"['\u2019]s$", "", w).strip(".,'\u2019") for w in self.speaker.split()]
-        return [w for w in words if w and w.lower() not in _TITLES] or words
+        words = [w for w in words if w]
+        named = [w for w in words if w.lower() not in _TITLES]
+        people = [w for i, w in enumerate(words) if w in named and not _is_demonym(words, i)]
+        return people or named or words
 
 
 def parse_say_question(question: str) -> SayQuestion | None:
@@ -96,6 +108,22 @@ def unquoted(sentence: str) -> str:
 
 def _is_cap(word: str) -> bool:
     return bool(_NAME_WORD.fullmatch(word))
+
+
+def _is_demonym(words: Sequence[str], i: int) -> bool:
+    """``words[i]`` is a nationality before a role: "Japanese" in "Japanese Ambassador
+    Kenji Sato" or "Kenyan diplomat Amina Mohamed" (not "Brian" in "Brian Jones")."""
+    word = _bare(words[i])
+    if not (_DEMONYM.fullmatch(word) or word.lower() in _IRREGULAR_DEMONYMS) or i + 1 >= len(words):
+        return False
+    role = _bare(words[i + 1])
+    lower = role.lower()
+    return lower in _ROLE_TITLES or (role.isalpha() and role.islower() and lower not in _CLAUSE | _OPENERS)
+
+
+def _nationality_run(words: Sequence[str], a: int, b: int) -> bool:
+    """The run ``words[a:b]`` is only nationalities before a role ("the Kenyan diplomat")."""
+    return all(_is_demonym(words, i) for i in range(a, b))
 
 
 def _name_of(run: Sequence[str]) -> str | None:
@@ -141,6 +169,8 @@ def _name_before(words: Sequence[str]) -> str | None:
     for a, b in reversed(_runs(words)):
         if len(words) - b > _WINDOW:
             break
+        if _nationality_run(words, a, b):
+            continue
         name = _name_of(_clean(words[a:b]))
         if name:
             return name
@@ -153,6 +183,8 @@ def _name_after(words: Sequence[str]) -> str | None:
     most :data:`_WINDOW` lower-case words of a role, none of them a word that starts a clause."""
     for i, word in enumerate(words[: _WINDOW + 1]):
         bare = _bare(word)
+        if _is_cap(bare) and _is_demonym(words, i) and bare == word:
+            continue  # "said Kenyan diplomat Amina Mohamed": a role follows
         if _is_cap(bare):
             runs = _runs(words[i : i + 5])
             return _name_of(_clean(words[i : i + runs[0][1]])) if runs else None

@@ -30,13 +30,13 @@ from index.embed.sentences import SentenceVectors
 from index.errors import InputError
 from index.sources.article import article_day
 from index.storage.records import ChunkRecord
-from index.storage.store import IndexStore
+from index.storage.snapshot import Scores, Snapshot, fill_missing
 from index.text.terms import tokenize
+from qa import fusion
 from qa.sentences import best, coverage, sentences, similarities
 from qa.types import Passage
 
 MODES = ("hybrid", "fusion", "dense", "bm25", "rrf")
-RRF_K = 60
 POOL = 80  # candidates taken from each retriever (at least; 4 k when more are asked for)
 
 
@@ -90,17 +90,8 @@ class Filters:
         return not needle or needle in (rec.source or "").lower() or needle in rec.title.lower()
 
 
-def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion: ``sum(1 / (k + rank))`` over the rankings, best first."""
-    scores: dict[int, float] = {}
-    for ranking in rankings:
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
 def retrieve(
-    store: IndexStore,
+    snap: Snapshot,
     query: str,
     query_vector: np.ndarray | None,
     k: int,
@@ -114,38 +105,39 @@ def retrieve(
         raise InputError(f"retrieval mode {mode!r} is unknown; use one of {', '.join(MODES)}")
     if mode != "bm25" and query_vector is None:
         raise ValueError("dense retrieval needs the query vector")
-    total = len(store.lexical)
+    total = len(snap)
     depth = min(total, max(4 * k, POOL))
     if filters is not None and filters.active:
         depth = min(total, 4 * depth)
-    lex_all = store.lexical.score_all(query) if mode != "dense" else None
+    bm25 = snap.bm25(query) if mode != "dense" else None
+    dense_scores = snap.dense(query_vector) if query_vector is not None else None
     while True:
-        dense, lexical = _candidates(store, lex_all, query_vector, depth, mode)
+        dense = _top(dense_scores, depth) if mode != "bm25" else {}
+        lexical = _top(bm25, depth) if mode != "dense" else {}
         records = None
         if filters is not None and filters.active:
-            records = store.chunks(list(dense.keys() | lexical.keys()))
+            records = snap.chunks(list(dense.keys() | lexical.keys()))
             keep = {cid for cid, rec in records.items() if filters.allows(rec)}
             dense = {c: s for c, s in dense.items() if c in keep}
             lexical = {c: s for c, s in lexical.items() if c in keep}
         if mode in ("hybrid", "fusion"):
-            assert query_vector is not None
-            fused = _z_fuse(store, dense, lexical, lex_all, query_vector)
+            assert dense_scores is not None
+            fused = fusion.z_fuse(dense, lexical, dense_scores, bm25)
+        elif mode == "rrf":
+            fused = fusion.rrf([fusion.ranking(dense), fusion.ranking(lexical)])
         else:
-            fused = _fuse(dense, lexical, mode)
+            fused = fusion.single(dense if mode == "dense" else lexical)
         if len(fused) >= k or depth >= total:
             break
         depth = total  # a narrow filter: look at everything once
     if mode == "hybrid":
-        step = step or SentenceStep(store.lexical.idf, lambda records: {})
-        fused, records = _sentence_rescore(store, query, query_vector, fused, records, step)
+        step = step or SentenceStep(snap.idf, lambda records: {})
+        fused, records = _sentence_rescore(snap, query, query_vector, fused, records, step)
     fused = fused[:k]
     top = [cid for cid, _ in fused]
-    if query_vector is not None:
-        missing = [c for c in top if c not in dense]
-        if missing:
-            vecs = store.vectors.vectors(np.asarray(missing, dtype=np.int64))
-            dense.update(zip(missing, (vecs @ query_vector).tolist(), strict=True))
-    records = _with_records(store, records, top)
+    if dense_scores is not None:
+        fill_missing(dense, dense_scores, top)
+    records = _with_records(snap, records, top)
     out = []
     for cid, score in fused:
         r = records.get(cid)
@@ -161,63 +153,15 @@ def retrieve(
     return out
 
 
-def _candidates(
-    store: IndexStore, lex_all: np.ndarray | None, query_vector: np.ndarray | None, depth: int, mode: str
-) -> tuple[dict[int, float], dict[int, float]]:
-    dense: dict[int, float] = {}
-    lexical: dict[int, float] = {}
-    if mode != "bm25" and query_vector is not None:
-        ids, scores = store.vectors.search(query_vector, depth)
-        dense = dict(zip(ids.tolist(), scores.tolist(), strict=True))
-    if mode != "dense" and lex_all is not None:
-        ids, scores = store.lexical.top(lex_all, depth)
-        lexical = dict(zip(ids.tolist(), scores.tolist(), strict=True))
-    return dense, lexical
-
-
-def _ranking(scores: dict[int, float]) -> list[int]:
-    return sorted(scores, key=lambda c: (-scores[c], c))
-
-
-def _fuse(dense: dict[int, float], lexical: dict[int, float], mode: str) -> list[tuple[int, float]]:
-    if mode == "dense":
-        return [(c, dense[c]) for c in _ranking(dense)]
-    if mode == "bm25":
-        return [(c, lexical[c]) for c in _ranking(lexical)]
-    return rrf([_ranking(dense), _ranking(lexical)])
-
-
-def _z_fuse(
-    store: IndexStore,
-    dense: dict[int, float],
-    lexical: dict[int, float],
-    lex_all: np.ndarray | None,
-    query_vector: np.ndarray,
-) -> list[tuple[int, float]]:
-    """Equal-weight sum of z-scores over the union of both candidate lists;
-    each candidate's missing score is looked up, so both are always exact."""
-    cands = np.asarray(sorted(dense.keys() | lexical.keys()), dtype=np.int64)
-    if not len(cands):
-        return []
-    missing = [c for c in cands.tolist() if c not in dense]
-    if missing:
-        vecs = store.vectors.vectors(np.asarray(missing, dtype=np.int64))
-        dense.update(zip(missing, (vecs @ query_vector).tolist(), strict=True))
-    d = np.asarray([dense[c] for c in cands.tolist()], dtype=np.float64)
-    d_mean, d_std = store.vectors.score_stats(query_vector)
-    z = (d - d_mean) / max(d_std, 1e-6)
-    if lex_all is not None:
-        rows = store.lexical.rows(cands)
-        b = np.where(rows >= 0, lex_all[np.maximum(rows, 0)], 0.0).astype(np.float64)
-        lexical.update({c: float(v) for c, v in zip(cands.tolist(), b.tolist(), strict=True) if v > 0})
-        b_mean, b_std = store.lexical.score_stats(lex_all)
-        z = 0.5 * z + 0.5 * (b - b_mean) / max(b_std, 1e-6)
-    order = np.lexsort((cands, -z))
-    return [(int(cands[i]), float(z[i])) for i in order]
+def _top(scores: Scores | None, depth: int) -> dict[int, float]:
+    if scores is None:
+        return {}
+    ids, values = scores.top(depth)
+    return dict(zip(ids.tolist(), values.tolist(), strict=True))
 
 
 def _sentence_rescore(
-    store: IndexStore,
+    snap: Snapshot,
     query: str,
     query_vector: np.ndarray | None,
     fused: list[tuple[int, float]],
@@ -228,7 +172,7 @@ def _sentence_rescore(
     their best sentence (see :class:`SentenceStep`); the rest keep their order below
     them (the bonus is never negative)."""
     head = fused[: step.depth]
-    records = _with_records(store, records, [c for c, _ in head])
+    records = _with_records(snap, records, [c for c, _ in head])
     terms = {t: step.weight(t) for t in tokenize(query)}
     vectors = step.vectors({c: records[c] for c, _ in head if c in records}) if step.similarity else {}
     scored = []
@@ -248,9 +192,9 @@ def _sentence_rescore(
 
 
 def _with_records(
-    store: IndexStore, records: dict[int, ChunkRecord] | None, ids: Sequence[int]
+    snap: Snapshot, records: dict[int, ChunkRecord] | None, ids: Sequence[int]
 ) -> dict[int, ChunkRecord]:
     """``records`` plus those of ``ids`` not fetched yet (one read for the missing only)."""
     have = records or {}
     missing = [c for c in ids if c not in have]
-    return have | store.chunks(missing) if missing else have
+    return have | snap.chunks(missing) if missing else have

@@ -95,7 +95,7 @@ class SentenceVectorCache:
         self._lock = threading.Lock()
 
     def get(
-        self, store: Any, records: Mapping[int, Any], embed: Any | None = None
+        self, snap: Any, records: Mapping[int, Any], embed: Any | None = None
     ) -> dict[int, SentenceVectors]:
         """Vectors of the chunks in ``records`` (``{id: ChunkRecord}``); ``embed`` is the
         embedder for chunks stored without them (left out when None)."""
@@ -109,7 +109,7 @@ class SentenceVectorCache:
         wanted = [cid for cid in records if cid not in out]
         if not wanted:
             return out
-        blobs = store.sentence_blobs(wanted)
+        blobs = snap.sentence_blobs(wanted)
         older = [cid for cid in wanted if blobs.get(cid) is None and cid in blobs]
         for cid in wanted:
             blob = blobs.get(cid)

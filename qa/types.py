@@ -88,3 +88,34 @@ class Answer:
             "passages": [p.to_dict() for p in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What ``Assistant.stats()`` reports about one index."""
+
+    index: str
+    articles: int
+    chunks: int
+    model: str
+    model_path: str
+    dimension: int
+    chunk_size: int
+    chunk_overlap: int
+    tokenizer: str
+    vector_index: str
+    bytes_on_disk: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Articles and chunks in an index."""
+
+    articles: int
+    chunks: int
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)

@@ -26,14 +26,18 @@ def shared(path: Path) -> Path:
     return path
 
 
-def run_qa(*args: object, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the ``qa`` command in a fresh process from the repository root."""
+def run_qa(
+    *args: object, timeout: float = 300, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the ``qa`` command in a fresh process from the repository root (``env``:
+    variables to set on top of this process's environment)."""
     return subprocess.run(
         [sys.executable, "-m", "ui.cli", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
     )
 
 

@@ -34,9 +34,9 @@ def test_each_kind_of_feed_is_ingested_end_to_end(web, make_assistant, fast, fee
     report = a.add([], feeds=[web.url(feed)], fetch=fast)
     assert len(report.added) == len(ARTICLES) and not report.rejected
     assert sorted(pages_fetched(web)) == sorted(f"/news/{n}.html" for n in ARTICLES)
-    titles = {x["title"] for x in a.articles()}
+    titles = {x.title for x in a.articles()}
     assert "Harbour report 0: dockworkers weigh the future of cranes" in titles
-    assert all(x["date"] and x["source"] == "Loopback News" for x in a.articles())
+    assert all(x.date and x.source == "Loopback News" for x in a.articles())
 
 
 def test_rerunning_a_feed_fetches_only_the_feed_when_nothing_changed(web, make_assistant, fast):
@@ -65,7 +65,7 @@ def test_a_changed_entry_is_fetched_again_and_replaces_its_article(web, make_ass
     assert [e["title"] for e in report.replaced] == [
         "Harbour report 0: dockworkers weigh the future of cranes"
     ]
-    assert a.counts()["articles"] == len(ARTICLES)
+    assert a.counts().articles == len(ARTICLES)
 
 
 def test_a_removed_article_is_fetched_again(web, make_assistant, fast):
@@ -84,7 +84,7 @@ def test_full_content_feed_needs_no_page_fetch(web, make_assistant, fast):
     a = make_assistant(model="hash:64")
     report = a.add([], feeds=[web.url("/full.rss")], fetch=fast)
     assert len(report.added) == 2 and not pages_fetched(web)
-    art = a.store.article(report.added[0]["id"])
+    art = a.article(report.added[0]["id"])
     assert art.url == web.url(f"/news/{art.title.split()[2].rstrip(':')}.html")
     assert art.date and art.source == "Loopback News" and "said" in art.text
 
@@ -154,11 +154,11 @@ def test_an_interrupted_feed_ingest_keeps_whole_articles_and_a_rerun_finishes(
         a.add([], feeds=[web.url("/big.rss")], fetch=fast)
     stored = a.articles()
     assert len(stored) < 40
-    assert all(x["chunks"] > 0 for x in stored)  # whole articles only: each with its chunks
-    assert a.counts()["chunks"] == sum(x["chunks"] for x in stored)
+    assert all(x.chunks > 0 for x in stored)  # whole articles only: each with its chunks
+    assert a.counts().chunks == sum(x.chunks for x in stored)
     monkeypatch.setattr(collect, "page_article", real)
     report = a.add([], feeds=[web.url("/big.rss")], fetch=fast)
-    assert len(report.added) + len(report.unchanged) == 40 and a.counts()["articles"] == 40
+    assert len(report.added) + len(report.unchanged) == 40 and a.counts().articles == 40
 
 
 def test_cli_feed_ingest_reports_each_bad_source_and_reruns_unchanged(web, tmp_path):

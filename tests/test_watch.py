@@ -53,7 +53,7 @@ def test_a_cycle_adds_replaces_and_removes_files(tmp_path, make_assistant):
     (news / "b.txt").unlink()
     second = run_cycle(a.store, a.embedder, [news], 2, Fetcher(FAST))
     assert "1 added, 1 replaced, 1 removed, 0 unchanged, 0 failed" in second.line()
-    assert sorted(x["title"] for x in a.articles()) == ["Harbour cranes return", "Library opens late"]
+    assert sorted(x.title for x in a.articles()) == ["Harbour cranes return", "Library opens late"]
 
 
 def test_failing_sources_are_named_and_the_rest_is_added(tmp_path, web, make_assistant):
@@ -72,7 +72,7 @@ def test_failing_sources_are_named_and_the_rest_is_added(tmp_path, web, make_ass
     (news / "a.txt").rename(tmp_path / "a.txt")
     news.rmdir()  # the watched folder itself is gone: nothing of it is removed
     cycle = run_cycle(a.store, a.embedder, [news], 3, Fetcher(FAST))
-    assert not cycle.removed and a.counts()["articles"] == len(ARTICLES) + 1
+    assert not cycle.removed and a.counts().articles == len(ARTICLES) + 1
 
 
 def test_watch_goes_on_after_a_failed_cycle_and_stops_when_told(tmp_path, make_assistant, monkeypatch):
@@ -127,4 +127,4 @@ def test_qa_watch_stops_cleanly_on_a_signal(tmp_path, sig):
     from qa import Assistant
 
     with Assistant.open(index) as a:
-        assert a.counts()["articles"] == 1
+        assert a.counts().articles == 1

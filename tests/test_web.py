@@ -137,9 +137,9 @@ def test_urls_are_ingested_with_metadata_and_failures_named(web, make_assistant)
     reasons = {p.path.rsplit("/", 1)[-1]: p.reason for p in report.rejected}
     assert "binary content" in reasons["image.html"]
     assert "no title" in reasons["empty.html"] or "no article text" in reasons["empty.html"]
-    (art,) = [x for x in a.articles() if x["url"] == web.url("/news/1.html")]
-    assert art["origin"] == web.url("/hop/1")
-    stored = a.store.article(art["id"])
+    (art,) = [x for x in a.articles() if x.url == web.url("/news/1.html")]
+    assert art.origin == web.url("/hop/1")
+    stored = a.article(art.id)
     assert stored.title.startswith("Orchard report 1")
     assert stored.date == "2025-03-02" and stored.author and stored.source == "Loopback News"
     assert "Most popular" not in stored.text and "Home" not in stored.text.split("\n")[0]
@@ -157,8 +157,8 @@ def test_refetching_an_unchanged_page_embeds_nothing_and_a_changed_one_replaces_
     web.routes["/news/2.html"] = Response(body=page.encode())
     changed = a.add([url], fetch=FAST)
     assert len(changed.replaced) == 1 and changed.replaced[0]["id"] == first.added[0]["id"]
-    assert a.counts()["articles"] == 1
-    assert "(updated)" in a.store.article(first.added[0]["id"]).title
+    assert a.counts().articles == 1
+    assert "(updated)" in a.article(first.added[0]["id"]).title
 
 
 def test_cli_ingest_url_prints_one_line_per_bad_url(web, tmp_path):

@@ -11,13 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from qa import Assistant, QAError
+from ui.format import none_if_blank
 
 log = logging.getLogger(__name__)
-
-
-def _blank(value: str | None) -> str | None:
-    text = (value or "").strip()
-    return text or None
 
 
 def make_api(
@@ -57,9 +53,9 @@ def make_api(
                 k=k,
                 history=list(history or []),
                 mode=mode or "hybrid",
-                since=_blank(since),
-                until=_blank(until),
-                source=_blank(source),
+                since=none_if_blank(since),
+                until=none_if_blank(until),
+                source=none_if_blank(source),
             )
         except QAError as exc:
             raise _user_error(gr, "/ask", exc) from exc
@@ -91,9 +87,9 @@ def make_api(
                 query,
                 k=k,
                 mode=mode or "hybrid",
-                since=_blank(since),
-                until=_blank(until),
-                source=_blank(source),
+                since=none_if_blank(since),
+                until=none_if_blank(until),
+                source=none_if_blank(source),
             )
         except QAError as exc:
             raise _user_error(gr, "/search", exc) from exc

@@ -6,12 +6,11 @@ annotations (``gr.SelectData``) at run time, and ``gr`` is imported late."""
 
 import importlib.util
 import logging
-import os
 import socket
 from pathlib import Path
 from typing import Any
 
-from qa import Assistant, QAError
+from qa import Assistant, Config, QAError
 from ui import chat as chat_cb
 from ui import library as lib
 from ui.api import make_api
@@ -54,7 +53,7 @@ def build_app(assistant: Assistant) -> Any:
         """Stats, the article table and menus, and the passages slider fitted to the index."""
         articles = assistant.articles()
         stats = assistant.stats()
-        top, k_fit = chat_cb.fit_k(k_now, int(stats.get("chunks", 0)))
+        top, k_fit = chat_cb.fit_k(k_now, stats.chunks)
         return (
             lib.stats_html(stats),
             lib.article_rows(articles),
@@ -330,17 +329,22 @@ def pick_port(host: str, port: int | None) -> tuple[int, str | None]:
 
 
 def serve(
-    index_dir: str | Path, host: str = "127.0.0.1", port: int | None = None, auth: str | None = None
+    index_dir: str | Path,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    auth: str | None = None,
+    config: Config | None = None,
 ) -> None:
     """Open the index, serve the app (the page, its Gradio API and MCP tools, and the
     JSON API at /api), then load the model (so the page is up seconds sooner; a question
     asked meanwhile waits for the model), and serve until stopped. ``port=None`` takes
-    7860 or the next free port. ``auth`` (else ``$QA_AUTH``) as ``USER:PASS`` turns on a login."""
-    login = parse_auth(auth if auth is not None else os.environ.get(AUTH_ENV))
+    7860 or the next free port. ``auth`` as ``USER:PASS`` turns on a login (the ``qa``
+    command passes ``--auth`` or ``$QA_AUTH``)."""
+    login = parse_auth(auth)
     chosen, note = pick_port(host, port)
     if note:
         log.warning("%s", note)
-    assistant = Assistant.open(index_dir)
+    assistant = Assistant.open(index_dir, config=config)
     try:
         app = launch(build_app(assistant), host, chosen, login, block=False, quiet=True, json_api=assistant)
     except OSError as exc:  # taken between the check and the start: Gradio says so in its own words

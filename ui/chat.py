@@ -17,6 +17,7 @@ from ui.format import (
     empty_sources_html,
     error_markdown,
     escape_markdown,
+    none_if_blank,
     parse_cite_ref,
     settings_summary,
     sources_html,
@@ -68,9 +69,9 @@ class Settings:
         return cls(
             k=max(1, kk),
             mode=str(mode or "hybrid"),
-            since=_blank_to_none(since),
-            until=_blank_to_none(until),
-            source=_blank_to_none(source),
+            since=none_if_blank(since),
+            until=none_if_blank(until),
+            source=none_if_blank(source),
         )
 
     def kwargs(self) -> dict[str, Any]:
@@ -99,11 +100,6 @@ def fit_k(k: Any, chunks: int) -> tuple[int, int]:
     return top, max(1, min(top, wanted))
 
 
-def _blank_to_none(value: Any) -> str | None:
-    text = "" if value is None else " ".join(str(value).split())
-    return text or None
-
-
 def respond(
     assistant: Assistant,
     message: str,
@@ -123,7 +119,7 @@ def respond(
     yield list(chat), empty_sources_html("Searching…"), list(turns), ""
     try:
         # The slider means "up to k": on an index smaller than k (one article), as many as it holds.
-        kwargs = settings.kwargs() | {"k": min(settings.k, max(1, assistant.counts()["chunks"]))}
+        kwargs = settings.kwargs() | {"k": min(settings.k, max(1, assistant.counts().chunks))}
         answer = assistant.ask(message, history=[t.answer.question for t in turns], **kwargs)
     except QAError as exc:  # the library's message says what to do
         chat[-1] = {"role": "assistant", "content": error_markdown(str(exc))}

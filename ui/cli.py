@@ -1,6 +1,11 @@
 """The ``qa`` command. Each subcommand imports what it needs inside its branch,
-so ``qa --help`` and ``qa stats`` stay fast. (The CLI is the application's top:
-it may reach into ``ui`` and ``eval``; library code never does.)"""
+so ``qa --help`` and ``qa stats`` stay fast.
+
+The CLI is the application's top: it imports the library (``qa``), the app (``ui``)
+and the evaluation (``eval``); nothing imports it. It is also the edge where the
+environment is read, once: ``QA_INDEX``, ``QA_AUTH`` and the library's
+:class:`qa.Config` (``QA_PRECISION``, ``QA_CACHE_DIR``, ``QA_VECTOR_INDEX``,
+``QA_NPROBE``), passed down from here."""
 
 from __future__ import annotations
 
@@ -9,14 +14,14 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from index.errors import QAError
 from ui.terminal import os_error_message, silence_stdout
 from ui.webcli import WATCH_EXAMPLES, add_fetch_options, add_watch_options, fetch_options, run_watch
 
-DEFAULT_INDEX = os.environ.get("QA_INDEX", ".qa/index")
+FALLBACK_INDEX = ".qa/index"
 DEMO_INDEX = ".qa/demo"
 
 EXAMPLES = {
@@ -52,7 +57,11 @@ EXAMPLES = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
+    """The parser; defaults that come from the environment are read here (``env``,
+    by default ``os.environ``), once."""
+    env = os.environ if env is None else env
+    default_index = env.get("QA_INDEX") or FALLBACK_INDEX
     parser = argparse.ArgumentParser(
         prog="qa",
         description="Ask questions about news articles; answers cite the exact sentences.",
@@ -71,9 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name not in ("serve", "eval", "doctor"):
             p.add_argument(
                 "--index",
-                default=DEFAULT_INDEX,
+                default=default_index,
                 metavar="DIR",
-                help=f"index directory (default: $QA_INDEX or {DEFAULT_INDEX})",
+                help=f"index directory (default: $QA_INDEX or {FALLBACK_INDEX})",
             )
         return p
 
@@ -170,8 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--index",
         default=None,
         metavar="DIR",
-        help=f"index directory (default: $QA_INDEX or {DEFAULT_INDEX})",
+        help=f"index directory (default: $QA_INDEX or {FALLBACK_INDEX})",
     )
+    p.set_defaults(env_index=default_index)
     p.add_argument(
         "--demo",
         action="store_true",
@@ -184,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--auth",
         metavar="USER:PASS",
-        default=os.environ.get("QA_AUTH"),
+        default=env.get("QA_AUTH"),
         help="require this login (default: $QA_AUTH; none)",
     )
 
@@ -234,6 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     try:
+        from index.config import Config
+
+        args.config = Config.from_env()
         return int(_run(args) or 0)
     except BrokenPipeError:  # `qa stats --articles | head`: the reader has all it wanted
         silence_stdout()
@@ -274,7 +287,7 @@ def _run(args: argparse.Namespace) -> int:
         if not args.paths and not args.feed:
             print("qa: error: give files, folders or URLs to add, or --feed URL", file=sys.stderr)
             return 2
-        with Assistant.open(args.index, model=args.model, chunk=chunk) as assistant:
+        with Assistant.open(args.index, model=args.model, chunk=chunk, config=args.config) as assistant:
             report = assistant.add(
                 args.paths, progress=not args.quiet and sys.stderr.isatty(), **fetch_options(args)
             )
@@ -289,11 +302,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         from ui.terminal import doctor
 
-        return doctor(args.model, args.remeasure, args.json)
+        return doctor(args.model, args.remeasure, args.json, args.config)
     _require_index(args.index)
     from ui import terminal
 
-    with Assistant.open(args.index) as assistant:
+    with Assistant.open(args.index, config=args.config) as assistant:
         if args.command == "ask":
             answer = assistant.ask(
                 args.text, k=args.k, history=args.history, mode=args.mode,
@@ -322,9 +335,9 @@ def _run(args: argparse.Namespace) -> int:
                 assistant.remove(aid)
                 print(f"removed {aid}")
         elif args.command == "stats":
-            stats: dict[str, Any] = assistant.stats()
+            stats: dict[str, Any] = assistant.stats().to_dict()
             if args.articles:
-                stats["articles_list"] = assistant.articles()
+                stats["articles_list"] = [a.to_dict() for a in assistant.articles()]
             print(
                 json.dumps(stats, indent=2, ensure_ascii=False) if args.json else terminal.format_stats(stats)
             )
@@ -365,6 +378,7 @@ def _eval(args: argparse.Namespace) -> int:
         model=args.model,
         limit=args.limit,
         calibration=args.calibration,
+        config=args.config,
     )
     from eval.report import KEYS
 
@@ -384,16 +398,16 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    index_dir = args.index or (DEMO_INDEX if args.demo else DEFAULT_INDEX)
+    index_dir = args.index or (DEMO_INDEX if args.demo else args.env_index)
     if args.demo:
         from eval.corpus import ensure_demo_index
 
-        ensure_demo_index(index_dir)
+        ensure_demo_index(index_dir, config=args.config)
     else:
         _require_index(index_dir, ", or run 'qa serve --demo'")
     from ui.app import serve
 
-    serve(index_dir, host=args.host, port=args.port, auth=args.auth)
+    serve(index_dir, host=args.host, port=args.port, auth=args.auth, config=args.config)
     return 0
 
 

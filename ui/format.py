@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from typing import Any
 from urllib.parse import urlparse
 
 from qa.types import Answer, Citation, Passage
@@ -259,3 +260,9 @@ def notice_html(text: str, ok: bool = True) -> str:
     if not text:
         return ""
     return f"<div class='qa-notice {'qa-ok' if ok else 'qa-error'}'>{html.escape(text)}</div>"
+
+
+def none_if_blank(value: Any) -> str | None:
+    """A filter value as typed (white space folded), or None when it is empty."""
+    text = "" if value is None else " ".join(str(value).split())
+    return text or None

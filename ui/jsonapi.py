@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qa import Assistant, QAError
+from ui.format import none_if_blank
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,8 @@ def make_json_api(
         return answer(
             lambda: assistant.ask(
                 body.question, k=body.k, history=body.history, mode=body.mode,
-                since=_blank(body.since), until=_blank(body.until), source=_blank(body.source),
+                since=none_if_blank(body.since), until=none_if_blank(body.until),
+                source=none_if_blank(body.source),
             ).to_dict(),
             "/ask",
         )  # fmt: skip
@@ -129,9 +131,9 @@ def make_json_api(
                     body.query,
                     k=body.k,
                     mode=body.mode,
-                    since=_blank(body.since),
-                    until=_blank(body.until),
-                    source=_blank(body.source),
+                    since=none_if_blank(body.since),
+                    until=none_if_blank(body.until),
+                    source=none_if_blank(body.source),
                 )
             ],
             "/search",
@@ -139,14 +141,9 @@ def make_json_api(
 
     @app.get("/health", summary="Whether the server is up, and what it holds")
     def health() -> dict[str, Any]:
-        return {"ok": True, **assistant.counts()}
+        return {"ok": True, **assistant.counts().to_dict()}
 
     return app
-
-
-def _blank(value: str | None) -> str | None:
-    text = (value or "").strip()
-    return text or None
 
 
 def _basic_matches(header: str, login: tuple[str, str]) -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from qa import Assistant, QAError
+from qa import Assistant, IndexStats, QAError, StoredArticle
 
 # The types index.sources.readers reads (tests/unit/ui/test_library.py checks they match).
 UPLOAD_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
@@ -35,7 +35,7 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 def uploads_dir(assistant: Assistant) -> Path:
     """Where uploaded files are kept: ``uploads/`` inside the index folder."""
-    return Path(assistant.store.directory) / UPLOADS
+    return assistant.directory / UPLOADS
 
 
 def check_upload(path: Path) -> str | None:
@@ -175,30 +175,30 @@ def results_summary(rows: Sequence[Sequence[str]]) -> str:
     return text or "Nothing was added."
 
 
-def article_rows(articles: Sequence[dict[str, Any]]) -> list[list[Any]]:
+def article_rows(articles: Sequence[StoredArticle]) -> list[list[Any]]:
     """The library table: title, date, source, chunks (shown as plain text)."""
-    return [[a["title"], a.get("date") or "", a.get("source") or "", a["chunks"]] for a in articles]
+    return [[a.title, a.date or "", a.source or "", a.chunks] for a in articles]
 
 
-def article_for_row(articles: Sequence[dict[str, Any]], row: Sequence[Any] | None) -> str | None:
+def article_for_row(articles: Sequence[StoredArticle], row: Sequence[Any] | None) -> str | None:
     """The id of the article a clicked table row shows (the first, if two look alike)."""
     if not row:
         return None
     shown = [str(x) for x in row[:3]]
     for a, cells in zip(articles, article_rows(articles), strict=True):
         if [str(x) for x in cells[:3]] == shown:
-            return str(a["id"])
+            return a.id
     return None
 
 
-def article_choices(articles: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+def article_choices(articles: Sequence[StoredArticle]) -> list[tuple[str, str]]:
     """``(label, id)`` pairs for the remove menu."""
-    return [(f"{a['title']} ({a.get('date') or 'no date'}) · {a['id']}", a["id"]) for a in articles]
+    return [(f"{a.title} ({a.date or 'no date'}) · {a.id}", a.id) for a in articles]
 
 
-def source_choices(articles: Sequence[dict[str, Any]]) -> list[str]:
+def source_choices(articles: Sequence[StoredArticle]) -> list[str]:
     """The distinct sources in the library, for the source filter."""
-    return sorted({a["source"] for a in articles if a.get("source")}, key=str.lower)
+    return sorted({a.source for a in articles if a.source}, key=str.lower)
 
 
 def human_size(n: int) -> str:
@@ -210,20 +210,20 @@ def human_size(n: int) -> str:
     return f"{n} B"  # pragma: no cover
 
 
-def stats_html(stats: dict[str, Any]) -> str:
+def stats_html(stats: IndexStats) -> str:
     """Articles, chunks, model and size on disk, escaped."""
     items = [
-        ("articles", f"{stats.get('articles', 0):,}"),
-        ("chunks", f"{stats.get('chunks', 0):,}"),
-        ("model", f"{stats.get('model', '?')} ({stats.get('dimension', '?')} dims)"),
-        ("on disk", human_size(int(stats.get("bytes_on_disk", 0)))),
+        ("articles", f"{stats.articles:,}"),
+        ("chunks", f"{stats.chunks:,}"),
+        ("model", f"{stats.model} ({stats.dimension} dims)"),
+        ("on disk", human_size(stats.bytes_on_disk)),
     ]
     cells = "".join(
         f"<div class='qa-stat'><div class='qa-stat-v'>{html.escape(v)}</div>"
         f"<div class='qa-stat-k'>{html.escape(k)}</div></div>"
         for k, v in items
     )
-    return f"<div class='qa-stats' title='{html.escape(str(stats.get('index', '')))}'>{cells}</div>"
+    return f"<div class='qa-stats' title='{html.escape(stats.index)}'>{cells}</div>"
 
 
 def remove_article(assistant: Assistant, article_id: str | None) -> tuple[bool, str]:
@@ -231,17 +231,17 @@ def remove_article(assistant: Assistant, article_id: str | None) -> tuple[bool, 
     it): whether it was removed, and a message saying so or why not."""
     if not article_id:
         return False, "Pick an article to remove first."
-    known = {a["id"]: a for a in assistant.articles()}
+    known = {a.id: a for a in assistant.articles()}
     if article_id not in known:
         return False, f"No article with id {article_id} (it may have been removed already)."
     try:
         assistant.remove(article_id)
     except QAError as exc:
         return False, str(exc)
-    origin = known[article_id].get("origin")
-    if origin and not any(a.get("origin") == origin for a in assistant.articles()):
+    origin = known[article_id].origin
+    if origin and not any(a.origin == origin for a in assistant.articles()):
         _forget(assistant, Path(origin))
-    return True, f"Removed “{known[article_id]['title']}”."
+    return True, f"Removed “{known[article_id].title}”."
 
 
 def _forget(assistant: Assistant, path: Path) -> None:

@@ -9,18 +9,19 @@ import sys
 from typing import Any
 
 
-def doctor(model: str | None, remeasure: bool, as_json: bool) -> int:
+def doctor(model: str | None, remeasure: bool, as_json: bool, config: Any = None) -> int:
     from dataclasses import asdict
 
-    from index.embed import check_folder, default_model_path, requested_precision
-    from index.embed.onnxint8 import cache_dir
+    from index.config import Config
+    from index.embed import check_folder, default_model_path
     from index.embed.precision import profile
 
+    config = config or Config()
     path = model or default_model_path()
     check_folder(path)
-    found = profile(path, cache_dir(), remeasure=remeasure)
+    found = profile(path, config.cache_dir, remeasure=remeasure)
     query, bulk = found.choose("query"), found.choose("bulk")
-    wanted = requested_precision(None)
+    wanted = config.precision
     if as_json:
         chosen = {"model_path": path, "requested": wanted, "query": asdict(query), "bulk": asdict(bulk)}
         print(json.dumps(found.to_dict() | chosen, indent=2))

@@ -83,8 +83,6 @@ def run_watch(args: argparse.Namespace) -> int:
     """``qa watch``: one line per cycle on stdout until Ctrl-C or SIGTERM, then exit 0."""
     import signal
 
-    from index.sources.watch import watch
-    from index.sources.web import Fetcher
     from qa.assistant import Assistant
 
     def stop(signum: int, frame: object) -> None:
@@ -92,18 +90,18 @@ def run_watch(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, stop)
     sources = [s if is_url(s) else str(Path(s).resolve()) for s in args.sources]
-    fetcher = Fetcher(FetchSettings(timeout=args.timeout, delay=args.delay, max_mb=args.max_mb))
+    settings = FetchSettings(timeout=args.timeout, delay=args.delay, max_mb=args.max_mb)
     try:
-        with Assistant.open(args.index, model=args.model) as assistant:
+        with Assistant.open(args.index, model=args.model, config=args.config) as assistant:
             print(
                 f"qa: watching {len(sources)} source(s) every {args.every[1]} into {args.index}; "
                 "stop with Ctrl-C or SIGTERM",
                 file=sys.stderr,
                 flush=True,
             )
-            watch(
-                assistant.store, assistant.embedder, sources, every=args.every[0], fetcher=fetcher,
-                say=lambda line: print(line, flush=True), cycles=args.cycles,
+            assistant.watch(
+                sources, every=args.every[0], fetch=settings, say=lambda line: print(line, flush=True),
+                cycles=args.cycles,
             )  # fmt: skip
     except KeyboardInterrupt:
         print("qa: watch stopped; the index holds every cycle's finished batches", file=sys.stderr)

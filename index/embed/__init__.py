@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,7 +37,6 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 HASH_PREFIX = "hash:"
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
-PRECISION_ENV = "QA_PRECISION"
 Spans = Sequence[tuple[int, int]]
 
 
@@ -95,23 +93,23 @@ def default_model_path() -> str:
 
 
 def requested_precision(precision: str | None = None) -> str:
-    """The precision asked for: ``precision``, else ``$QA_PRECISION``, else ``auto``."""
-    wanted = (precision or os.environ.get(PRECISION_ENV) or "auto").strip().lower()
+    """The precision asked for (``None``: ``auto``), checked."""
+    wanted = (precision or "auto").strip().lower()
     if wanted not in PRECISIONS:
-        raise ModelError(
-            f"precision {wanted!r} (from --precision or ${PRECISION_ENV}) is unknown; "
-            f"use one of {', '.join(PRECISIONS)}"
-        )
+        raise ModelError(f"precision {wanted!r} is unknown; use one of {', '.join(PRECISIONS)}")
     return wanted
 
 
-def load_embedder(model: str | None = None, precision: str | None = None) -> Embedder:
+def load_embedder(
+    model: str | None = None, precision: str | None = None, cache: Path | None = None
+) -> Embedder:
     """``None`` -> the packaged default; ``hash:DIM`` -> :class:`HashingEmbedder`;
     anything else must be a sentence-transformers model directory.
 
-    ``precision`` (else ``$QA_PRECISION``, else ``auto``): ``fp32`` or ``bf16`` run
-    PyTorch, ``int8`` runs ONNX Runtime; ``auto`` runs what was measured fastest on
-    this machine for the work at hand (:class:`index.embed.auto.AutoEmbedder`)."""
+    ``precision`` (``None``: ``auto``): ``fp32`` or ``bf16`` run PyTorch, ``int8`` runs
+    ONNX Runtime; ``auto`` runs what was measured fastest on this machine for the work
+    at hand (:class:`index.embed.auto.AutoEmbedder`). ``cache``: where the int8 export
+    and the measurement are kept (see :class:`index.config.Config`)."""
     if model is not None and model.startswith(HASH_PREFIX):
         return hashing_embedder(model)
     path = default_model_path() if model is None else model
@@ -121,16 +119,16 @@ def load_embedder(model: str | None = None, precision: str | None = None) -> Emb
     if wanted == "auto":
         from index.embed.auto import AutoEmbedder
 
-        return AutoEmbedder(path, name)
-    return load_precision(path, name, wanted)
+        return AutoEmbedder(path, name, cache)
+    return load_precision(path, name, wanted, cache)
 
 
-def load_precision(path: str, name: str, precision: str) -> Embedder:
+def load_precision(path: str, name: str, precision: str, cache: Path | None = None) -> Embedder:
     """The model at ``path`` run in exactly this precision."""
     if precision == "int8":
         from index.embed.onnxint8 import OnnxInt8Embedder
 
-        return OnnxInt8Embedder(path, name)
+        return OnnxInt8Embedder(path, name, cache=cache)
     from index.embed.pytorch import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(path, name=name, precision=precision)

@@ -6,8 +6,9 @@ import, a few ms a question). Before a batch of an ingest it is told how many
 passages are still to come (:meth:`AutoEmbedder.plan`); when the precision that
 encodes passages fastest would finish that work sooner even after paying its own
 start-up, it loads that one and encodes the rest with it. The vectors of every
-precision agree to cosine ~0.99 (``tests/unit/index/embed/test_onnxint8.py``), so one index holds
-either, and the model's name, dimension, token limit and tokenizer are the same.
+precision agree with fp32's (bf16 to a cosine above 0.999, ``tests/unit/index/embed/test_pytorch.py``;
+int8 to above 0.985 on average, ``tests/unit/index/embed/test_onnxint8.py``), so one index
+holds either, and the model's name, dimension, token limit and tokenizer are the same.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.config import default_cache_dir
 from index.embed import Embedder, Spans, load_precision
 from index.embed.precision import Choice, Profile, profile
 
@@ -31,11 +33,9 @@ class AutoEmbedder:
     """The query precision, switching to the bulk one for large encodes."""
 
     def __init__(self, path: str, name: str, cache: Path | None = None, found: Profile | None = None) -> None:
-        from index.embed.onnxint8 import cache_dir
-
         self.path = str(Path(path).resolve())
         self.name = name
-        self._cache = cache or cache_dir()
+        self._cache = cache or default_cache_dir()
         self._profile = found
         self._engines: dict[str, Embedder] = {}
         self._active: str | None = None
@@ -71,12 +71,12 @@ class AutoEmbedder:
         from index.errors import ModelError
 
         try:
-            return load_precision(self.path, self.name, precision)
+            return load_precision(self.path, self.name, precision, self._cache)
         except ModelError as exc:
             if precision == "fp32":
                 raise
             log.warning("precision %s could not run here (%s); using fp32", precision, exc)
-            return load_precision(self.path, self.name, "fp32")
+            return load_precision(self.path, self.name, "fp32", self._cache)
 
     @property
     def _current(self) -> Embedder:

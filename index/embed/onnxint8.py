@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from index.config import default_cache_dir
 from index.embed import Spans, normalise, pool_spans
 from index.errors import ModelError
 
@@ -40,10 +41,6 @@ _NORMALIZE = "sentence_transformers.models.Normalize"
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 
 
-def cache_dir() -> Path:
-    """Where exported models are kept (``$QA_CACHE_DIR``, else ``~/.cache/article-qa``)."""
-    env = os.environ.get(CACHE_ENV, "").strip()
-    return Path(env) if env else Path.home() / ".cache" / "article-qa"
 
 
 def _modules(folder: Path) -> list[dict[str, Any]]:
@@ -100,13 +97,14 @@ def _key(folder: Path) -> str:
     return h.hexdigest()[:24]
 
 
-def exported(folder: str | Path) -> Path:
-    """The cached int8 ONNX file for a model folder, exported now if missing."""
+def exported(folder: str | Path, cache: Path | None = None) -> Path:
+    """The cached int8 ONNX file for a model folder (kept under ``cache``, by default
+    :func:`index.config.default_cache_dir`), exported now if missing."""
     p = Path(folder)
     why = supports(p)
     if why:
         raise ModelError(f"precision int8 cannot run this model: {why}; use QA_PRECISION=fp32")
-    target = cache_dir() / f"{p.resolve().name}-{_key(p)}" / "model-int8.onnx"
+    target = (cache or default_cache_dir()) / f"{p.resolve().name}-{_key(p)}" / "model-int8.onnx"
     if not target.is_file():
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -181,12 +179,12 @@ class OnnxInt8Embedder:
 
     precision = "int8"
 
-    def __init__(self, path: str, name: str, threads: int | None = None) -> None:
+    def __init__(self, path: str, name: str, threads: int | None = None, cache: Path | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         p = Path(path)
-        onnx_file = exported(p)
+        onnx_file = exported(p, cache)
         mode, dim = _pooling(p) or ("mean_tokens", 0)
         bert = json.loads((p / "sentence_bert_config.json").read_text(encoding="utf-8")) if (
             p / "sentence_bert_config.json").is_file() else {}  # fmt: skip

@@ -198,7 +198,7 @@ def profile(
         cache / "precision",
     )
     started = time.monotonic()
-    measured = tuple((measure or measure_in_child)(str(path)))
+    measured = tuple(measure(str(path)) if measure else measure_in_child(str(path), cache))
     made = Profile(machine_key(), model_key(path), measured, time.strftime("%Y-%m-%dT%H:%M:%S"))
     _MEASURED[target] = made
     try:
@@ -213,12 +213,13 @@ def profile(
     return made
 
 
-def measure_in_child(path: str) -> list[Measured]:
+def measure_in_child(path: str, cache: Path | None = None) -> list[Measured]:
     """:func:`measure` in a fresh Python process, so start-up times are real and this
     process imports nothing it will not use."""
+    where = ["--cache", str(cache)] if cache else []
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "index.embed.precision", path],
+            [sys.executable, "-m", "index.embed.precision", path, *where],
             capture_output=True,
             text=True,
             timeout=MEASURE_TIMEOUT,
@@ -247,7 +248,9 @@ def sample_passages(n: int = PASSAGES, words: int = 150) -> list[str]:
     return out
 
 
-def measure(path: str, precisions: Sequence[str] = CANDIDATES) -> list[Measured]:
+def measure(
+    path: str, precisions: Sequence[str] = CANDIDATES, cache: Path | None = None
+) -> list[Measured]:
     """Time each precision in this process (the first PyTorch one pays torch's import)."""
     from index.embed import load_precision, model_name_for
 
@@ -264,14 +267,14 @@ def measure(path: str, precisions: Sequence[str] = CANDIDATES) -> list[Measured]
                 if why:
                     out.append(Measured(precision, error=why))
                     continue
-                exported(path)  # the one-time export is not start-up
+                exported(path, cache)  # the one-time export is not start-up
             started = time.perf_counter()
             imported_before = imports
             if precision != "int8" and not imports:
                 import sentence_transformers  # noqa: F401 - timed: the first PyTorch precision imports it
 
                 imports = time.perf_counter() - started
-            engine = load_precision(path, name, precision)
+            engine = load_precision(path, name, precision, cache)
             # a later PyTorch precision found torch imported already: charge it the import too
             startup = time.perf_counter() - started + (imported_before if precision != "int8" else 0.0)
             engine.encode(passages[:4])  # warm-up
@@ -301,9 +304,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument("model", help="a sentence-transformers model folder")
     p.add_argument("--precisions", default=",".join(CANDIDATES), help="comma-separated (default: all)")
+    p.add_argument("--cache", type=Path, default=None, help="where the int8 export is kept")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
-    rows = measure(args.model, [x.strip() for x in args.precisions.split(",") if x.strip()])
+    rows = measure(args.model, [x.strip() for x in args.precisions.split(",") if x.strip()], args.cache)
     print(json.dumps([asdict(r) for r in rows]))
     return 0
 

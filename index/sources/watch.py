@@ -105,13 +105,13 @@ def deleted_files(store: IndexStore, paths: Iterable[str | Path]) -> list[str]:
     roots = [r for r in roots if r.is_dir() or r.parent.is_dir()]
     gone = []
     for art in store.articles():
-        origin = art.get("origin")
+        origin = art.origin
         if not origin or is_url(origin):
             continue
         path = Path(origin).resolve()
         inside = any(path == r or (r.is_dir() and path.is_relative_to(r)) for r in roots)
         if inside and not path.exists():
-            gone.append(str(art["id"]))
+            gone.append(art.id)
     return gone
 
 

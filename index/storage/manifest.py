@@ -25,6 +25,7 @@ class IndexSettings:
     max_tokens: int
     chunk: ChunkSettings = field(default_factory=ChunkSettings)
     context: str = "title"
+    vector_index: str = "auto"  # the FAISS index kind: auto (by size), flat or ivf
     format_version: int = FORMAT_VERSION
 
     def to_dict(self) -> dict[str, Any]:

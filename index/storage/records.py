@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -121,8 +122,35 @@ def generation(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def snapshot(conn: sqlite3.Connection) -> tuple[int, list[int], list[bytes], list[str], int]:
-    """``(generation, chunk ids, vector blobs, indexed texts, article count)``, read in
+class AllChunks(NamedTuple):
+    """Every stored chunk's id, vector blob and indexed text at one generation."""
+
+    generation: int
+    ids: list[int]
+    blobs: list[bytes]
+    texts: list[str]
+    articles: int
+
+
+class Delta(NamedTuple):
+    """What changed since a view: every live chunk id, and the chunks added after it."""
+
+    generation: int
+    live: list[int]
+    ids: list[int]
+    blobs: list[bytes]
+    texts: list[str]
+    articles: int
+
+
+class State(NamedTuple):
+    generation: int
+    articles: int
+    chunks: int
+
+
+def all_chunks(conn: sqlite3.Connection) -> AllChunks:
+    """Every chunk (id, vector blob, indexed text) and the article count, read in
     one transaction so that they belong together."""
     conn.execute("BEGIN")
     try:
@@ -131,15 +159,12 @@ def snapshot(conn: sqlite3.Connection) -> tuple[int, list[int], list[bytes], lis
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     finally:
         conn.execute("COMMIT")
-    return gen, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], int(articles)
+    return AllChunks(gen, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], int(articles))
 
 
-def delta(
-    conn: sqlite3.Connection, after: int
-) -> tuple[int, list[int], list[int], list[bytes], list[str], int]:
-    """``(generation, every chunk id, ids above after, their vector blobs, their
-    indexed texts, article count)`` in one transaction: what changed since a view
-    whose highest chunk id was ``after`` (ids are never reused: AUTOINCREMENT)."""
+def delta(conn: sqlite3.Connection, after: int) -> Delta:
+    """In one transaction: what changed since a view whose highest chunk id was
+    ``after`` (ids are never reused: AUTOINCREMENT)."""
     conn.execute("BEGIN")
     try:
         gen = generation(conn)
@@ -150,11 +175,11 @@ def delta(
         articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     finally:
         conn.execute("COMMIT")
-    return gen, live, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], int(articles)
+    return Delta(gen, live, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], int(articles))
 
 
-def state(conn: sqlite3.Connection) -> tuple[int, int, int]:
-    """``(generation, articles, chunks)``, read in one transaction."""
+def state(conn: sqlite3.Connection) -> State:
+    """Generation and counts, read in one transaction."""
     conn.execute("BEGIN")
     try:
         gen = generation(conn)
@@ -162,7 +187,7 @@ def state(conn: sqlite3.Connection) -> tuple[int, int, int]:
         chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
     finally:
         conn.execute("COMMIT")
-    return gen, int(articles), int(chunks)
+    return State(gen, int(articles), int(chunks))
 
 
 def put_settings(conn: sqlite3.Connection, settings: dict[str, Any]) -> None:
@@ -216,14 +241,29 @@ def text_before(conn: sqlite3.Connection, article_id: str, start: int, chars: in
     return row[0] if row and row[0] else ""
 
 
-def articles(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as listed: its metadata and how many chunks it has."""
+
+    id: str
+    title: str
+    date: str | None
+    source: str | None
+    url: str | None
+    origin: str | None
+    chunks: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def articles(conn: sqlite3.Connection) -> list[StoredArticle]:
     rows = conn.execute(
         "SELECT a.id, a.title, a.date, a.source, a.url, a.origin, count(c.id) "
         "FROM articles a LEFT JOIN chunks c ON c.article_id = a.id "
         "GROUP BY a.id ORDER BY a.date IS NULL, a.date DESC, a.title"
     ).fetchall()
-    keys = ("id", "title", "date", "source", "url", "origin", "chunks")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    return [StoredArticle(*r) for r in rows]
 
 
 def hashes(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, str]]:
@@ -365,3 +405,47 @@ def _marks(items: Sequence[Any]) -> str:
 def _batches(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+# -- read-only access for tools (benchmarks, exports): no SQL outside this module --
+
+
+@contextmanager
+def reading(index_dir: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to an index's records (for tools that read a whole index)."""
+    conn = sqlite3.connect(f"{(Path(index_dir) / DB).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def chunk_count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+
+def article_texts(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """``(id, title, text)`` of every article, by id."""
+    return conn.execute("SELECT id, title, text FROM articles ORDER BY id").fetchall()
+
+
+def chunk_positions(conn: sqlite3.Connection) -> list[tuple[str, int, bytes]]:
+    """``(article id, start offset, vector blob)`` of every chunk, by chunk id."""
+    return conn.execute("SELECT article_id, start, vector FROM chunks ORDER BY id").fetchall()
+
+
+def indexed_texts(conn: sqlite3.Connection) -> list[str]:
+    """The indexed text (title line + chunk) of every chunk, by chunk id: what the model was given."""
+    return [r[0] for r in conn.execute("SELECT indexed FROM chunks ORDER BY id")]
+
+
+def chunk_text_bytes(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT coalesce(sum(length(text)), 0) FROM chunks").fetchone()[0])
+
+
+def vector_batches(conn: sqlite3.Connection, dim: int, batch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``(chunk ids, vectors)`` of every chunk, ``batch`` at a time, by chunk id."""
+    cur = conn.execute("SELECT id, vector FROM chunks ORDER BY id")
+    while rows := cur.fetchmany(batch):
+        ids = np.asarray([r[0] for r in rows], dtype=np.int64)
+        yield ids, np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)

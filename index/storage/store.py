@@ -14,10 +14,10 @@ a new folder and switched to with one atomic rename of ``derived.json``. If a
 process dies in between, whoever opens the index next finds an older generation
 and rebuilds FAISS and BM25 from the records, without re-embedding anything.
 
-Readers never block a writer and never see half of a change: each request pins
-one immutable :class:`~index.storage.views.View` (FAISS + BM25 of one generation), and
-before each request a long-running reader picks up a newer generation that
-another process has saved. The settings are kept in the records too, so a lost
+Readers never block a writer and never see half of a change: each request takes
+a :meth:`IndexStore.snapshot` (one immutable :class:`~index.storage.views.View`,
+FAISS + BM25 of one generation, with the records read by id), and taking it picks
+up a newer generation that another process has saved. The settings are kept in the records too, so a lost
 ``manifest.json`` is restored from them.
 """
 
@@ -28,19 +28,19 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from index.config import Config
 from index.errors import IndexCorruptError, QAError
 from index.sources.article import Article
 from index.storage import records, views
-from index.storage.bm25.index import LexicalIndex
 from index.storage.lock import LOCK_FILE, WriterLock
 from index.storage.manifest import MANIFEST, IndexSettings, read_manifest, write_manifest
-from index.storage.records import DB, ChunkRecord, NewChunk
-from index.storage.vectors import VectorIndex
+from index.storage.records import DB, ChunkRecord, NewChunk, StoredArticle
+from index.storage.snapshot import LocalSnapshot
 from index.storage.views import View
 
 log = logging.getLogger(__name__)
@@ -62,15 +62,16 @@ class IndexStore:
         settings: IndexSettings,
         conn: sqlite3.Connection,
         writer: WriterLock | None = None,
+        nprobe: int | None = None,
     ) -> None:
         self.directory = directory
+        self.nprobe = nprobe
         self.settings = settings
         self.lock_timeout = 0.0
         self.writer = writer or WriterLock(directory)
         self._conn = conn
         self._lock = threading.RLock()  # the SQLite connection
         self._refreshing = threading.Lock()
-        self._pins = views.Pins()
         self._view = View.empty(settings.dim)
         self._view = self._load_view() or self._rebuild()
 
@@ -82,7 +83,13 @@ class IndexStore:
         return (d / MANIFEST).is_file() or records.stored_settings(d / DB) is not None
 
     @classmethod
-    def create(cls, directory: str | Path, settings: IndexSettings) -> IndexStore:
+    def create(
+        cls, directory: str | Path, settings: IndexSettings, config: Config | None = None
+    ) -> IndexStore:
+        """A new, empty index in ``directory`` (``config.vector_index`` is saved in its settings)."""
+        config = config or Config()
+        if config.vector_index is not None:
+            settings = replace(settings, vector_index=config.vector_index)
         d = Path(directory)
         if cls.exists(d):
             raise IndexCorruptError(f"{d} already holds an index; open it instead")
@@ -101,7 +108,7 @@ class IndexStore:
         writer = WriterLock(d)
         with writer.hold():  # two processes creating one index: the second is told who is at it
             if cls.exists(d):  # created by another process in the meantime
-                store = cls.open(d, writer=writer)
+                store = cls.open(d, writer=writer, config=config)
                 store.settings.check_model(settings.model_name, settings.dim)
                 return store
             try:
@@ -113,10 +120,15 @@ class IndexStore:
                     "backup, or pick an empty or new folder"
                 ) from exc
             write_manifest(d, settings, {"articles": 0, "chunks": 0})
-            return cls(d, settings, conn, writer)
+            return cls(d, settings, conn, writer, config.nprobe)
 
     @classmethod
-    def open(cls, directory: str | Path, writer: WriterLock | None = None) -> IndexStore:
+    def open(
+        cls, directory: str | Path, writer: WriterLock | None = None, config: Config | None = None
+    ) -> IndexStore:
+        """The index in ``directory``; ``config.vector_index``, when set and not the index's
+        own, switches the index to that kind (saved; needs the writer lock)."""
+        config = config or Config()
         d = Path(directory)
         db = d / DB
         if not (d / MANIFEST).is_file() and db.is_file():
@@ -138,7 +150,7 @@ class IndexStore:
         conn = None
         try:
             conn = records.connect(db)
-            store = cls(d, settings, conn, writer)
+            store = cls(d, settings, conn, writer, config.nprobe)
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
@@ -152,30 +164,33 @@ class IndexStore:
                     records.put_settings(store._conn, settings.to_dict())
             finally:
                 store.writer.release()
+        if config.vector_index is not None and config.vector_index != settings.vector_index:
+            store.switch_vector_index(config.vector_index)
         return store
+
+    def switch_vector_index(self, kind: str) -> None:
+        """Save ``kind`` (auto, flat, ivf) as this index's vector index kind and rebuild FAISS."""
+        with self.writing():
+            self.settings = replace(self.settings, vector_index=kind)
+            with self._lock:
+                records.put_settings(self._conn, self.settings.to_dict())
+            self._derive_locked()
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
-        self._pins.clear()
 
-    # -- the current view --------------------------------------------------
-    @property
-    def vectors(self) -> VectorIndex:
-        """FAISS of the view this thread's request pinned (else the newest)."""
-        return self._current().vectors
-
-    @property
-    def lexical(self) -> LexicalIndex:
-        """BM25 of the view this thread's request pinned (else the newest)."""
-        return self._current().lexical
-
-    def begin_read(self) -> None:
-        """Start a request: pick up newer records, then pin this thread to one
-        consistent FAISS + BM25 pair until its next request (so a write that
-        lands meanwhile can never mix two generations in one answer)."""
+    # -- reading: one snapshot per request --------------------------------
+    def snapshot(self) -> LocalSnapshot:
+        """What one request reads, all at one records generation (newer records that
+        another process committed are picked up first). Pass it down; it never changes."""
         self.refresh()
-        self._pins.pin(self._view)
+        return LocalSnapshot(self._view, self, self.nprobe)
+
+    @property
+    def view(self) -> View:
+        """The newest view this store has (FAISS + BM25 of one generation)."""
+        return self._view
 
     def refresh(self) -> bool:
         """Load what was committed since the current view was built: a view another
@@ -199,9 +214,6 @@ class IndexStore:
             self._refreshing.release()
         return self._view.generation != before
 
-    def _current(self) -> View:
-        return self._pins.get() or self._view
-
     def _load_view(self) -> View | None:
         gen, _, chunks = self._state()
         return views.load(self.directory, gen, chunks, self.settings.dim)
@@ -213,9 +225,9 @@ class IndexStore:
                 return self._derive_locked()
             finally:
                 self.writer.release()
-        gen, ids, blobs, texts, _ = self._snapshot()
+        gen, ids, blobs, texts, _ = self._all_chunks()
         log.info("another process is writing %s; built its search files in memory only", self.directory)
-        return views.build(gen, self.settings.dim, ids, blobs, texts)
+        return views.build(gen, self.settings.dim, ids, blobs, texts, self.settings.vector_index)
 
     # -- reading -----------------------------------------------------------
     def generation(self) -> int:
@@ -237,7 +249,7 @@ class IndexStore:
         with self._lock:
             return records.text_before(self._conn, article_id, start, chars)
 
-    def articles(self) -> list[dict[str, Any]]:
+    def articles(self) -> list[StoredArticle]:
         """Every article's metadata and chunk count, newest date first."""
         with self._lock:
             return records.articles(self._conn)
@@ -281,12 +293,6 @@ class IndexStore:
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
         with self._lock:
             return records.chunks(self._conn, [int(i) for i in ids])
-
-    def dense_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.vectors.search(query, k)
-
-    def lexical_search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.lexical.search(query, k)
 
     # -- writing -----------------------------------------------------------
     @contextmanager
@@ -347,24 +353,25 @@ class IndexStore:
         (only new chunks are read and indexed), or, when that cannot be done (no
         usable view, a vector index type change), built from all the records."""
         base = self._view
-        if len(base.vectors) == len(base.lexical) and base.vectors.suits(self._state()[2]):
+        kind = self.settings.vector_index
+        if len(base.vectors) == len(base.lexical) and base.vectors.suits(self._state().chunks, kind):
             seen = int(base.lexical.ids[-1]) if len(base.lexical.ids) else 0
             with self._lock:
                 gen, live, ids, blobs, texts, articles = records.delta(self._conn, seen)
             known = base.lexical.live_ids()
             removed = np.setdiff1d(known, np.asarray(live, dtype=np.int64), assume_unique=True)
             if len(known) - len(removed) + len(ids) == len(live):
-                view = views.update(base, gen, ids, blobs, texts, removed.tolist())
+                view = views.update(base, gen, ids, blobs, texts, removed.tolist(), kind)
                 if view is not None:
                     return view, articles, len(live)
-        gen, ids, blobs, texts, articles = self._snapshot()
-        return views.build(gen, self.settings.dim, ids, blobs, texts), articles, len(ids)
+        gen, ids, blobs, texts, articles = self._all_chunks()
+        return views.build(gen, self.settings.dim, ids, blobs, texts, kind), articles, len(ids)
 
-    def _snapshot(self) -> tuple[int, list[int], list[bytes], list[str], int]:
+    def _all_chunks(self) -> records.AllChunks:
         with self._lock:
-            return records.snapshot(self._conn)
+            return records.all_chunks(self._conn)
 
-    def _state(self) -> tuple[int, int, int]:
+    def _state(self) -> records.State:
         with self._lock:
             return records.state(self._conn)
 

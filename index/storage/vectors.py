@@ -1,8 +1,8 @@
 """Dense vectors in FAISS, addressed by chunk id (inner product on unit vectors).
 
-The index type follows the size (``$QA_VECTOR_INDEX`` overrides: ``flat`` or
-``ivf``): exact search (``IndexFlatIP``) below :data:`IVF_FROM` vectors, above
-it an inverted file (``IndexIVFFlat``, ``2 * sqrt(n)`` lists, :func:`nprobe`
+The index type follows the size (the index's saved ``vector_index`` setting overrides:
+``flat`` or ``ivf``): exact search (``IndexFlatIP``) below :data:`IVF_FROM` vectors, above
+it an inverted file (``IndexIVFFlat``, ``2 * sqrt(n)`` lists, :func:`probe_lists`
 of them searched; recall@10 against exact search is measured by ``qa bench``).
 A view is immutable: :meth:`VectorIndex.updated` returns a changed copy.
 
@@ -15,23 +15,16 @@ BM25 scores on one scale). Thread-safe: one lock around every FAISS call.
 from __future__ import annotations
 
 import math
-import os
 import threading
 from pathlib import Path
 
 import numpy as np
 
 IVF_FROM = 100_000  # vectors; below this, search is exact
-KIND_ENV = "QA_VECTOR_INDEX"
-NPROBE_ENV = "QA_NPROBE"
-KINDS = ("auto", "flat", "ivf")
 
 
-def kind_for(n: int) -> str:
-    """The index type for ``n`` vectors: ``$QA_VECTOR_INDEX`` if set, else by size."""
-    wanted = os.environ.get(KIND_ENV, "auto").strip().lower() or "auto"
-    if wanted not in KINDS:
-        raise ValueError(f"{KIND_ENV}={wanted!r} is unknown; use one of {', '.join(KINDS)}")
+def kind_for(n: int, wanted: str = "auto") -> str:
+    """The index type for ``n`` vectors: ``wanted`` (the index's saved setting), by size if ``auto``."""
     if wanted != "auto":
         return wanted
     return "ivf" if n >= IVF_FROM else "flat"
@@ -42,15 +35,12 @@ def nlist_for(n: int) -> int:
     return max(1, min(int(2 * math.sqrt(max(n, 1))), max(1, n // 39)))
 
 
-def nprobe(nlist: int) -> int:
-    """Lists searched per query (``$QA_NPROBE`` overrides): a 1/16 of them, at least 32.
+def probe_lists(nlist: int, wanted: int | None = None) -> int:
+    """Lists searched per query (``wanted`` overrides): a 1/16 of them, at least 32.
     (On the real SciFact vectors in 226 lists, recall@10 against exact search is 0.913 at 16
     lists, 0.962 at 32, 0.980 at 48; synthetic 100k: 0.968 at 39 of 632; 1M: 0.9995 at 125.)"""
-    env = os.environ.get(NPROBE_ENV, "").strip()
-    if env:
-        if not env.isdigit() or int(env) < 1:
-            raise ValueError(f"{NPROBE_ENV}={env!r} must be a positive integer")
-        return min(int(env), nlist)
+    if wanted is not None:
+        return max(1, min(int(wanted), nlist))
     return min(nlist, max(32, nlist // 16))
 
 
@@ -89,10 +79,10 @@ class VectorIndex:
             self._accumulate(self._all_vectors(), +1)
 
     @classmethod
-    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray) -> VectorIndex:
+    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray, wanted: str = "auto") -> VectorIndex:
         """An index of the type :func:`kind_for` picks for this many vectors (IVF is trained on them)."""
         vecs = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dim)
-        kind = kind_for(len(vecs)) if len(vecs) else "flat"
+        kind = kind_for(len(vecs), wanted) if len(vecs) else "flat"
         out = cls(dim, _new_index(dim, kind, vecs if kind == "ivf" else None))
         out.add(ids, vecs)
         return out
@@ -115,10 +105,11 @@ class VectorIndex:
         """For IVF, the collection size its lists were made for (0 for flat)."""
         return 0 if self.nlist is None else self.nlist**2 // 4
 
-    def suits(self, n: int) -> bool:
-        """Whether this index's type still fits a collection of ``n`` vectors; when
-        not, the caller rebuilds (flat <-> IVF, or IVF lists made for a far smaller size)."""
-        kind = kind_for(n)
+    def suits(self, n: int, wanted: str = "auto") -> bool:
+        """Whether this index's type still fits a collection of ``n`` vectors (and the
+        ``wanted`` kind); when not, the caller rebuilds (flat <-> IVF, or IVF lists made
+        for a far smaller size)."""
+        kind = kind_for(n, wanted) if n else "flat"
         if kind != self.kind:
             return False
         return kind == "flat" or n <= 4 * max(self.trained_for, IVF_FROM)
@@ -155,8 +146,9 @@ class VectorIndex:
                 batch = faiss.IDSelectorBatch if self.kind == "flat" else faiss.IDSelectorArray
                 self._index.remove_ids(batch(gone))  # type: ignore[attr-defined]
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Top ``k`` ``(chunk_ids, cosine scores)`` for one query vector."""
+    def search(self, query: np.ndarray, k: int, nprobe: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` ``(chunk_ids, cosine scores)`` for one query vector (``nprobe``: IVF lists
+        searched, by default :func:`probe_lists` of them)."""
         import faiss
 
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
@@ -166,7 +158,7 @@ class VectorIndex:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             params = None
             if self.kind == "ivf":
-                params = faiss.SearchParametersIVF(nprobe=nprobe(self._index.nlist))  # type: ignore[attr-defined]
+                params = faiss.SearchParametersIVF(nprobe=probe_lists(self._index.nlist, nprobe))  # type: ignore[attr-defined]
             # One query: OpenMP's thread start-up costs more than it saves (ms against us).
             threads = faiss.omp_get_max_threads()
             faiss.omp_set_num_threads(1)

@@ -17,8 +17,6 @@ import os
 import re
 import secrets
 import shutil
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,38 +47,17 @@ class View:
         return cls(generation, VectorIndex(dim), LexicalIndex.build([], []))
 
 
-class Pins:
-    """The view each thread's current request uses, so that one request never mixes
-    two generations. A pin lapses after ``seconds``, which bounds the memory that
-    idle threads keep holding on to old views."""
-
-    def __init__(self, seconds: float = 120.0) -> None:
-        self.seconds = seconds
-        self._pins: dict[int, tuple[View, float]] = {}
-        self._lock = threading.Lock()
-
-    def pin(self, view: View) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._pins[threading.get_ident()] = (view, now)
-            for tid, (_, since) in list(self._pins.items()):
-                if now - since > self.seconds:
-                    del self._pins[tid]
-
-    def get(self) -> View | None:
-        pin = self._pins.get(threading.get_ident())
-        return pin[0] if pin is not None and time.monotonic() - pin[1] <= self.seconds else None
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pins.clear()
-
-
 def build(
-    generation: int, dim: int, ids: Sequence[int], blobs: Sequence[bytes], texts: Sequence[str]
+    generation: int,
+    dim: int,
+    ids: Sequence[int],
+    blobs: Sequence[bytes],
+    texts: Sequence[str],
+    kind: str = "auto",
 ) -> View:
-    """A view from stored chunks: their ids, vector blobs (float32) and indexed texts."""
-    vectors = VectorIndex.build(dim, np.asarray(ids, dtype=np.int64), _matrix(blobs, dim))
+    """A view from stored chunks: their ids, vector blobs (float32) and indexed texts;
+    ``kind``: the vector index kind the index's settings ask for."""
+    vectors = VectorIndex.build(dim, np.asarray(ids, dtype=np.int64), _matrix(blobs, dim), kind)
     return View(generation, vectors, LexicalIndex.build(list(ids), list(texts)))
 
 
@@ -91,12 +68,13 @@ def update(
     blobs: Sequence[bytes],
     texts: Sequence[str],
     removed: Sequence[int],
+    kind: str = "auto",
 ) -> View | None:
     """``view`` with the chunks ``removed`` taken out and the new ones (``ids``,
     all above any id in the view) added: only those are tokenized and indexed.
     None when the vector index type no longer suits the size (rebuild instead)."""
     live = len(view.vectors) - len(removed) + len(ids)
-    if not view.vectors.suits(live):
+    if not view.vectors.suits(live, kind):
         return None
     add = np.asarray(ids, dtype=np.int64)
     gone = np.asarray(removed, dtype=np.int64)

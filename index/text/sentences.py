@@ -22,7 +22,7 @@ _LINE = re.compile(r"[^\n]+")
 _NEXT_CHAR = re.compile(r"\s*(\S)")
 _TERMINAL = re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*$")
 _CREDIT = re.compile(
-    r"\b(?:photo|image|picture|video|graphic|hoto)s?\s*(?:credit|courtesy|source)s?\b|\bcredits?\s*:",
+    r"\b(?:photo|image|picture|video|graphic)s?\s*(?:credit|courtesy|source)s?\b|\bcredits?\s*:",
     re.IGNORECASE,
 )
 _FURNITURE = frozenset(

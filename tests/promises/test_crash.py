@@ -140,8 +140,8 @@ def check(index: Path, reference: dict[str, list[tuple[int, int, int, str]]]) ->
     with Assistant.open(index) as a:
         stored = chunks_by_article(index)
         articles = a.articles()
-        assert len(articles) == len({x["id"] for x in articles})  # no duplicates
-        assert {x["id"] for x in articles} == set(stored)  # every article has its chunks
+        assert len(articles) == len({x.id for x in articles})  # no duplicates
+        assert {x.id for x in articles} == set(stored)  # every article has its chunks
         for aid, chunks in stored.items():
             assert chunks == reference[aid], f"{aid} is a mix of two states"
         with a.store._lock:
@@ -150,8 +150,8 @@ def check(index: Path, reference: dict[str, list[tuple[int, int, int, str]]]) ->
             ids = np.asarray(
                 [r[0] for r in conn.execute("SELECT id FROM chunks ORDER BY id")], dtype=np.int64
             )
-        assert np.array_equal(a.store.lexical.live_ids(), ids)
-        assert len(a.store.vectors) == len(ids) and len(a.store.vectors.vectors(ids)) == len(ids)
+        assert np.array_equal(a.store.view.lexical.live_ids(), ids)
+        assert len(a.store.view.vectors) == len(ids) and len(a.store.view.vectors.vectors(ids)) == len(ids)
         if stored:
             aid = sorted(stored)[len(stored) // 2]
             n = int(aid[1:])

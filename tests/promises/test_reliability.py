@@ -106,7 +106,7 @@ def test_a_second_writer_is_told_which_pid_holds_the_lock_and_readers_keep_answe
             with pytest.raises(IndexLockedError, match=rf"locked by PID {holder.pid} \(python -c"):
                 a.add(new)
             with pytest.raises(IndexLockedError, match=f"PID {holder.pid}"):
-                a.remove(a.articles()[0]["id"])
+                a.remove(a.articles()[0].id)
             assert a.ask("What did the ferry committee agree on?").passages  # reading works meanwhile
         proc = qa("ingest", new, "--index", index)
         assert proc.returncode == 1
@@ -163,12 +163,12 @@ def test_a_reader_opened_before_a_write_answers_during_it_and_sees_it_after(inde
             with Assistant.open(index) as fresh:  # a reader opening mid-write sees the committed state
                 hits = fresh.search("kite festival Farrow Bay", k=1, mode="bm25")
                 assert hits[0].title == "Kite festival returns"
-                assert len(fresh.store.vectors) == len(fresh.store.lexical) == fresh.stats()["chunks"]
+                assert len(fresh.store.view.vectors) == len(fresh.store.view.lexical) == fresh.stats().chunks
         finally:
             holder.kill()  # dies without saving FAISS and BM25
         hits = reader.search("kite festival Farrow Bay", k=1, mode="bm25")  # picked up, rebuilt, saved
         assert hits[0].title == "Kite festival returns"
-        assert len(reader.store.vectors) == len(reader.store.lexical) == reader.stats()["chunks"]
+        assert len(reader.store.view.vectors) == len(reader.store.view.lexical) == reader.stats().chunks
     gen = json.loads((index / "derived.json").read_text())["generation"]
     with Assistant.open(index) as again:
         assert again.store.generation() == gen  # the rebuilt files were saved for everyone
@@ -193,8 +193,11 @@ def test_a_reader_sees_what_another_process_added_and_removed(index, tmp_path):
 
 def test_asking_while_adding_and_removing_in_the_same_process_never_fails(index, tmp_path):
     """Readers pin one view per request: a write landing mid-request cannot mix
-    FAISS and BM25 of two generations (which would raise or cite wrong chunks)."""
+    FAISS and BM25 of two generations (which would raise or cite wrong chunks). Every
+    passage and citation is a slice of its article's text at its offsets: of the article
+    as stored now, or, for one this test removed meanwhile, as it was before removal."""
     errors: list[BaseException] = []
+    removed: dict[str, str] = {}  # id -> text, recorded before the article is removed
     answers = [0]
     stop = threading.Event()
     with Assistant.open(index) as a:
@@ -204,8 +207,13 @@ def test_asking_while_adding_and_removing_in_the_same_process_never_fails(index,
                 try:
                     for mode in ("hybrid", "dense", "bm25"):
                         ans = a.ask(f"What did the {TOPICS[i % 8]} committee agree on?", mode=mode)
-                        for p in ans.passages:
-                            assert a.store.article(p.article_id) is None or p.text
+                        spans = [(p.article_id, p.start, p.end, p.text) for p in ans.passages]
+                        spans += [(c.article_id, c.start, c.end, c.sentence) for c in ans.citations]
+                        for article_id, start, end, text in spans:
+                            stored = a.store.article(article_id)
+                            whole = stored.text if stored is not None else removed.get(article_id)
+                            assert whole is not None, f"{article_id} is neither stored nor removed"
+                            assert text and whole[start:end] == text, (article_id, start, end)
                         answers[0] += 1
                 except BaseException as exc:
                     errors.append(exc)
@@ -218,7 +226,10 @@ def test_asking_while_adding_and_removing_in_the_same_process_never_fails(index,
             for round_ in range(6):
                 a.add(make_corpus(tmp_path / f"round{round_}", 15, tag=f"r{round_}-"))
                 for art in a.articles()[:3]:
-                    a.remove(art["id"])
+                    stored = a.article(art.id)
+                    assert stored is not None
+                    removed[art.id] = stored.text
+                    a.remove(art.id)
         finally:
             stop.set()
             for t in readers:
@@ -292,7 +303,7 @@ def test_a_lost_manifest_is_restored_from_the_records(index):
     stats = Assistant.open(index).stats()
     (index / "manifest.json").unlink()
     with Assistant.open(index) as a:
-        assert a.stats()["articles"] == stats["articles"] and a.stats()["model"] == "hash:64"
+        assert a.stats().articles == stats.articles and a.stats().model == "hash:64"
     assert (index / "manifest.json").is_file()
 
 
@@ -312,7 +323,7 @@ def test_the_lock_wait_is_bounded(index):
             a.store.lock_timeout = 0.5
             started = time.monotonic()
             with pytest.raises(IndexLockedError):
-                a.remove(a.articles()[0]["id"])
+                a.remove(a.articles()[0].id)
             assert 0.4 < time.monotonic() - started < 5
     finally:
         holder.kill()

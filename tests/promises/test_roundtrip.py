@@ -35,7 +35,7 @@ def check_article_invariants(index: Path) -> None:
             assert spans, aid
             for start, end, chunk in spans:
                 assert 0 <= start < end <= len(text) and text[start:end] == chunk
-        assert len(a.store.vectors) == len(a.store.lexical) == a.stats()["chunks"]
+        assert len(a.store.view.vectors) == len(a.store.view.lexical) == a.stats().chunks
 
 
 @QUICK

@@ -24,7 +24,7 @@ ARTICLES = {
 def fingerprint(index_dir: Path) -> tuple[list[tuple[str, int]], str]:
     """What must survive: the articles (id, chunks) and the answer to one question."""
     with Assistant.open(index_dir) as a:
-        return sorted((x["id"], x["chunks"]) for x in a.articles()), a.ask(QUESTION).answer
+        return sorted((x.id, x.chunks) for x in a.articles()), a.ask(QUESTION).answer
 
 
 def qa(*args: object) -> subprocess.CompletedProcess[str]:

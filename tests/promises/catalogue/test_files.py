@@ -1,6 +1,5 @@
 """The bad-input catalogue, bad files: skipped with a reason, the rest added."""
 
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,29 +36,29 @@ def _bomb(depth: int) -> bytes:
 
 def _check_text(title: str, needle: str) -> Callable[[Assistant], None]:
     def check(a: Assistant) -> None:
-        art = next(x for x in a.articles() if x["title"] == title)
-        stored = a.store.article(art["id"])
+        art = next(x for x in a.articles() if x.title == title)
+        stored = a.store.article(art.id)
         assert stored is not None and needle in stored.text
 
     return check
 
 
 def _check_markup_is_text(a: Assistant) -> None:
-    art = next(x for x in a.articles() if "<b>" in x["title"])
-    stored = a.store.article(art["id"])
+    art = next(x for x in a.articles() if "<b>" in x.title)
+    stored = a.store.article(art.id)
     assert stored is not None and "<script>alert('x')</script>" in stored.text  # kept as text, never run
     hits = a.search("alert script markup", k=1, mode="bm25")
-    assert hits and hits[0].article_id == art["id"]
+    assert hits and hits[0].article_id == art.id
 
 
 def _check_safe_ids(a: Assistant) -> None:
     for art in a.articles():
-        assert "/" not in art["id"] and ".." not in art["id"].split("-")[0]
+        assert "/" not in art.id and ".." not in art.id.split("-")[0]
 
 
 def _check_clean_text(a: Assistant) -> None:
-    art = next(x for x in a.articles() if x["title"].startswith("Odd"))
-    stored = a.store.article(art["id"])
+    art = next(x for x in a.articles() if x.title.startswith("Odd"))
+    stored = a.store.article(art.id)
     assert stored is not None
     for ch in ("\x00", "\x1b", "\ud800", "\x85"):
         assert ch not in stored.text and ch not in stored.title
@@ -183,8 +182,8 @@ FILES = [
 
 
 def _check_no_script(a: Assistant, title: str) -> None:
-    art = next(x for x in a.articles() if x["title"] == title)
-    stored = a.store.article(art["id"])
+    art = next(x for x in a.articles() if x.title == title)
+    stored = a.store.article(art.id)
     assert stored is not None and "approved a new budget" in stored.text
     assert "alert(" not in stored.text and "document.write" not in stored.text
 
@@ -211,7 +210,7 @@ def test_bad_files_are_skipped_with_a_reason_and_the_rest_is_added(index, tmp_pa
         if case.check:
             case.check(a)
         assert a.ask(QUESTION).answer == before_answer
-        ids = {x["id"] for x in a.articles()}
+        ids = {x.id for x in a.articles()}
     assert {i for i, _ in before_articles} <= ids
     assert not (ROOT / "pwned-by-yaml").exists() and not (tmp_path / "in" / "pwned-by-yaml").exists()
 
@@ -241,13 +240,20 @@ def test_cli_ingest_of_bad_files_exits_3_with_one_line_each_and_adds_the_rest(in
 def test_a_10_mb_article_is_added_and_answered(index, tmp_path):
     sentence = "Inspectors counted {n} lanterns along the old harbour wall on Tuesday. "
     body = "".join(sentence.format(n=i) for i in range(150_000))[: 10 * 1024 * 1024]
+    middle = body.index(". ", len(body) // 2) + 2  # a fact only this article holds, 5 MB in
+    fact = "The oldest lantern on the wall was forged by the blacksmith Orla Finch in 1887. "
+    body = body[:middle] + fact + body[middle:]
     (tmp_path / "huge.txt").write_text("Harbour lantern census\n\n" + body + "The census ended well.")
     assert (tmp_path / "huge.txt").stat().st_size >= 10 * 1024 * 1024
     before = fingerprint(index)
     with Assistant.open(index) as a:
         report = a.add(tmp_path / "huge.txt")
         assert len(report.added) == 1 and report.chunks_added > 1000
-        assert a.search("lanterns harbour wall 149999", k=1, mode="bm25")
-        assert a.ask(QUESTION).answer == before[1]
-
-
+        ans = a.ask("Which blacksmith forged the oldest lantern on the harbour wall?")
+        assert ans.citations and "Orla Finch" in ans.answer
+        huge = a.store.article(report.added[0]["id"])
+        assert huge is not None and huge.title == "Harbour lantern census"
+        cited = [c for c in ans.citations if c.article_id == huge.id]
+        assert [c.sentence for c in cited] == [fact.strip()]
+        assert huge.text[cited[0].start : cited[0].end] == fact.strip()
+        assert a.ask(QUESTION).answer == before[1]  # the other articles answer as before

@@ -114,7 +114,8 @@ def _check_query_row(row, label):
     assert m["index_rss_bytes"] == m["peak_rss_bytes"] - m["model_rss_bytes"]
     assert m["vector_bytes"] == row["chunks"] * row["dim"] * 4 and m["text_bytes"] > 0
     assert m["disk_bytes"] > m["vector_bytes"] and m["rss_ratio"] > 0
-    assert all(v >= 0 for v in row["cold_start_s"].values())
+    assert all(v >= 0 for v in row["cold_start_s"].values()) and row["start_page_cache"] == "warm"
+    assert row["timing_order"].startswith("embed, retrieve, ask")
 
 
 def test_bench_end_to_end_on_tiny_sizes(tmp_path):
@@ -146,6 +147,10 @@ def test_bench_end_to_end_on_tiny_sizes(tmp_path):
     assert ivf["vector_index"] == "ivf" and ivf["chunks"] == real["chunks"] and 0 < ivf["recall_at_10"] <= 1
     table = format_report(result)
     assert "synthetic" in table and "real" in table and "recall@10" in table and "FAISS + BM25" in table
+    assert synthetic["bases"] == real["chunks"]  # the real index's vectors, copied with noise
+    assert f"noisy copies of each of {real['chunks']:,} real vectors" in table
+    assert "recall@10 is flattered" in table and "retrieve timed before ask" in table
+    assert "warm page cache" in table
 
     again = run(replace(config, skip_ingest=True))
     assert again["ingest"] == [] and again["query"][1]["cached"] is True

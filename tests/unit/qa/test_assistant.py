@@ -165,9 +165,23 @@ def test_a_model_without_a_calibration_of_its_own_uses_the_default(tmp_path):
 
 @pytest.mark.slow
 def test_the_packaged_model_uses_its_fitted_calibration_and_declines_off_topic(seed_assistant):
+    """The index built with the real model answers with the thresholds fitted for that
+    model in the precision it runs in (its own file, else the model's other precision's),
+    not the default's, and they decline an off-topic question."""
+    import json
+
+    from qa.calibration import FOLDER, Calibration, file_for
+
+    model = seed_assistant.store.settings.model_name
+    precision = seed_assistant.embedder.precision
+    own = file_for(model, precision)
+    expected = own if own.is_file() else sorted(FOLDER.glob(f"{model}-*.json"))[0]
+    fitted = Calibration.from_dict(json.loads(expected.read_text(encoding="utf-8")), expected.name)
+    default = Calibration.from_dict(json.loads((FOLDER / "default.json").read_text(encoding="utf-8")))
     cal = seed_assistant.calibration
-    assert cal.source.startswith("all-MiniLM-L6-v2-") and cal.model == "all-MiniLM-L6-v2"
-    assert 0 < cal.tentative_at < cal.answer_at < 1
+    assert model == "all-MiniLM-L6-v2" and cal.source == expected.name and cal.model == model
+    assert cal == fitted and (cal.answer_at, cal.tentative_at) == (fitted.answer_at, fitted.tentative_at)
+    assert (cal.answer_at, cal.tentative_at) != (default.answer_at, default.tentative_at)
     ans = seed_assistant.ask("What is the boiling point of water at sea level?")
     assert ans.status == "declined" and ans.abstained and ans.confidence < cal.tentative_at
     sure = seed_assistant.ask("What did Trump say about USMCA?")
@@ -207,5 +221,5 @@ def test_one_rule_for_the_same_article_within_a_run_and_across_runs(make_assista
     )
     report = a.add(folder)
     assert (len(report.unchanged), len(report.replaced), len(report.rejected)) == (2, 1, 0)  # a, b; then c
-    assert [x["chunks"] for x in a.articles()] == [1]
+    assert [x.chunks for x in a.articles()] == [1]
     assert "one dollar" in a.search("fares", k=1)[0].text

@@ -161,3 +161,37 @@ def test_a_say_answer_quotes_the_speaker_and_says_when_not_on_the_topic_asked():
     q = "What did Sheinbaum say about the talks?"
     got = compose(q, cands, cal, FLAT, parse_say_question(q))
     assert got.status == "declined" and got.note == "The indexed articles do not quote Sheinbaum."
+
+
+def _article(article_id: str, title: str, text: str) -> Passage:
+    return Passage(article_id=article_id, title=title, text=text, start=0, end=len(text), score=1.0)
+
+
+def test_a_say_answer_is_only_the_speakers_quotes_naming_the_topic_when_there_are_any():
+    """The README's rule: X's own quotes that name Y (in them, in the sentence before, or in
+    their article's headline); X's other quotes only when none does; never another
+    sentence, however well it names Y."""
+    q = "What did Trump say about USMCA?"
+    on_topic = "“We could renegotiate it, and that would be good,” Trump said."
+    other = "“Canada is a great country and a great place to visit,” Trump said."
+    naming = "Officials said the review of USMCA is due next year."  # names USMCA, quotes nobody
+    cal = _calibration(answer_at=0.0, tentative_at=0.0)
+    # both models rank the first retrieved passage's sentences ("other", "naming") above "on_topic"
+    prefers_other = replace(cal, sentence=SentenceModel((0.0, 0.0, 0.0, 0.0, 0.0, 5.0, 0.0)))
+
+    def answer(headline: str, calibration=cal):
+        passages = [
+            _article("b", "Oval Office visit", f"{other} {naming}"),  # retrieved first
+            _article("a", headline, f"Trump greeted Carney at the door. {on_topic}"),
+        ]
+        return compose(q, gather(q, None, passages, FLAT, {}), calibration, FLAT, parse_say_question(q))
+
+    for calibration in (cal, prefers_other):  # by headline, whatever the sentence model prefers
+        plain = compose(q, gather(q, None, [_article("b", "Oval Office visit", f"{other} {naming}"),
+                        _article("a", "USMCA", on_topic)], FLAT, {}), calibration, FLAT)  # fmt: skip
+        assert plain.picked[0].sentence != on_topic  # not a say-question: another sentence first
+        got = answer("Carney and Trump meet to talk tariffs and USMCA", calibration)
+        assert [c.sentence for c in got.picked] == [on_topic] and got.evidence[-1] == 1.0
+    got = answer("Carney visits Washington")  # no quote names USMCA: his other words, and so marked
+    assert {c.sentence for c in got.picked} <= {on_topic, other} and got.evidence[-1] == 0.5
+    assert naming not in {c.sentence for c in got.picked}

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.quotes import attributed, parse_say_question
+from qa.quotes import attributed, parse_say_question, speaker_of
 from qa.rewrite import rewrite
 
 
@@ -25,6 +25,51 @@ def test_other_questions_are_not_say_questions():
 
 def test_speaker_names_drop_titles():
     assert parse_say_question("What did Prime Minister Mark Carney say?").speaker_names == ["Mark", "Carney"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("“We will not back down,” Japanese Ambassador Kenji Sato said.", "Kenji Sato"),
+        ("“It is a good deal,” said Kenyan diplomat Amina Mohamed.", "Amina Mohamed"),
+        ("“It is a good deal,” Brazilian trade official Ana Souza said.", "Ana Souza"),
+        ("“Prices will fall,” said Danish economist Mette Holm.", "Mette Holm"),
+        ("“Talks resume in May,” said French envoy Anne Morel.", "Anne Morel"),
+        ("“The border stays open,” Pakistani Ambassador Ali Khan said.", "Ali Khan"),
+        ("“Rice stays cheap,” said Chinese envoy Liu Jian.", "Liu Jian"),
+        ("“We will sign,” Israeli negotiator Dana Levi said.", "Dana Levi"),
+        ("“The harvest is late,” said Irish farmer Sean Murphy.", "Sean Murphy"),
+        ("“It is a good deal,” the Kenyan diplomat said.", None),  # no name: not "Kenyan"
+        # names with a demonym's ending, not before a role, stay names
+        ("“We won,” said Ryan in the locker room.", "Ryan"),
+        ("“We won,” Brian Jones told reporters.", "Brian Jones"),
+        ("“We won,” said Logan Sloan.", "Logan Sloan"),
+    ],
+)
+def test_a_nationality_before_a_role_is_not_the_speaker(sentence, speaker):
+    assert speaker_of(sentence) == speaker
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("What did Canadian Prime Minister Mark Carney say about tariffs?", ["Mark", "Carney"]),
+        ("What did Mexican President Claudia Sheinbaum say?", ["Claudia", "Sheinbaum"]),
+        ("What did the Japanese ambassador Kenji Sato say about rice?", ["Kenji", "Sato"]),
+        ("What did German Chancellor Friedrich Merz say?", ["Friedrich", "Merz"]),
+        ("What did Nigerian official Ada Obi say?", ["Ada", "Obi"]),
+        ("What did Brian Jones say?", ["Brian", "Jones"]),
+        ("What did the Mexican president say?", ["Mexican"]),  # nothing else names them
+    ],
+)
+def test_speaker_names_leave_out_a_nationality_before_a_role(question, names):
+    assert parse_say_question(question).speaker_names == names
+
+
+def test_a_speaker_asked_with_a_nationality_is_not_everyone_of_that_nationality():
+    names = parse_say_question("What did Canadian Prime Minister Mark Carney say?").speaker_names
+    assert not attributed("“We object,” said Canadian trade official Rhea Lam.", [], names)
+    assert attributed("“We object,” said Canadian Prime Minister Mark Carney.", [], names)
 
 
 def test_attribution_by_name_and_by_pronoun():

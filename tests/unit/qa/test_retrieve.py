@@ -3,7 +3,8 @@ import pytest
 
 from index.storage.vectors import VectorIndex
 from index.text.terms import tokenize
-from qa.retrieve import rrf
+from qa.assistant import term_weights
+from qa.fusion import rrf
 from qa.sentences import coverage, sentences
 
 
@@ -76,14 +77,14 @@ def test_fusion_ranks_by_equal_weight_z_scores(tmp_path, make_assistant):
         (d / f"{i}.txt").write_text(f"Note {i}\n\n{body}")
     a = make_assistant("z-index")
     a.add(d)
-    store = a.store
+    view = a.store.view
     q = "steel tariffs"
     qv = a.embedder.encode([q])[0]
-    lex = store.lexical.score_all(q)
-    ids = store.lexical.ids
-    dense = store.vectors.vectors(ids) @ qv
-    d_mean, d_std = store.vectors.score_stats(qv)
-    b_mean, b_std = store.lexical.score_stats(lex)
+    lex = view.lexical.score_all(q)
+    ids = view.lexical.ids
+    dense = view.vectors.vectors(ids) @ qv
+    d_mean, d_std = view.vectors.score_stats(qv)
+    b_mean, b_std = view.lexical.score_stats(lex)
     expected = 0.5 * (dense - d_mean) / d_std + 0.5 * (lex - b_mean) / b_std
     got = {p.chunk_id: p.score for p in a.search(q, k=4, mode="fusion")}
     for cid, z in zip(ids.tolist(), expected.tolist(), strict=True):
@@ -107,7 +108,7 @@ def test_hybrid_adds_the_best_sentence_coverage_to_the_fused_score(tmp_path, mak
     q = "When did the harbour ferry timetable change?"
     fused = {p.chunk_id: p for p in a.search(q, k=3, mode="fusion")}
     hybrid = a.search(q, k=3)
-    weight = a.term_weights()
+    weight = term_weights(a.snapshot())
     terms = {t: weight(t) for t in tokenize(q)}
     step = a.calibration.rerank_coverage  # the hashing model's (default) calibration: coverage only
     assert step > 0 and a.calibration.rerank_similarity == 0

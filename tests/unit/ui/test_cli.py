@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +153,30 @@ def test_doctor_shows_each_precision_and_the_choice():
     assert d["query"]["precision"] in ("int8", "fp32", "bf16") and d["query"]["reason"]
     text = qa("doctor").stdout
     assert "auto:" in text and "passages/s" in text
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "allowed"),
+    [
+        ("QA_NPROBE", "abc", "use a whole number from 1 up"),
+        ("QA_NPROBE", "0", "use a whole number from 1 up"),
+        ("QA_VECTOR_INDEX", "hnsw", "use auto, flat or ivf"),
+        ("QA_PRECISION", "fp16", "use auto, fp32, bf16 or int8"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_the_variable_and_what_it_takes(index, variable, value, allowed):
+    proc = run_qa("stats", "--index", index, env={variable: value})
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"qa: error: {variable}={value!r} is not allowed; {allowed}, or unset it"
+
+
+def test_the_cli_opens_an_index_the_library_opens_one_with_its_records_only(index, tmp_path):
+    import shutil
+
+    copy = Path(shutil.copytree(index, tmp_path / "records-only"))
+    (copy / "manifest.json").unlink()  # the library restores it from the records
+    out = qa("ask", "Who is the White House spokeswoman?", "--index", copy)
+    assert "Karoline Leavitt" in out.stdout and (copy / "manifest.json").is_file()
+    (tmp_path / "empty").mkdir()
+    proc = run_qa("ask", "anything?", "--index", tmp_path / "empty")
+    assert proc.returncode == 1 and "no index at" in proc.stderr

@@ -88,24 +88,24 @@ def test_list_pick_and_remove(assistant, tmp_path):
     lib.add_uploads(assistant, [upload(tmp_path, "lighthouse.txt", ARTICLE)])
     articles = assistant.articles()
     rows = lib.article_rows(articles)
-    assert [r[0] for r in rows] == [a["title"] for a in articles] and all(len(r) == 4 for r in rows)
-    lighthouse = next(a for a in articles if a["title"].startswith("Quillon"))
+    assert [r[0] for r in rows] == [a.title for a in articles] and all(len(r) == 4 for r in rows)
+    lighthouse = next(a for a in articles if a.title.startswith("Quillon"))
     row = next(r for r in rows if r[0].startswith("Quillon"))
-    assert lib.article_for_row(articles, row) == lighthouse["id"]
+    assert lib.article_for_row(articles, row) == lighthouse.id
     assert (
         lib.article_for_row(articles, ["nope", "", "", 1]) is None
         and lib.article_for_row(articles, []) is None
     )
-    assert any(lighthouse["id"] == value for _, value in lib.article_choices(articles))
+    assert any(lighthouse.id == value for _, value in lib.article_choices(articles))
 
-    assert lib.remove_article(assistant, lighthouse["id"]) == (True, f"Removed “{lighthouse['title']}”.")
-    assert [a["id"] for a in assistant.articles()] == [a["id"] for a in articles if a is not lighthouse]
+    assert lib.remove_article(assistant, lighthouse.id) == (True, f"Removed “{lighthouse.title}”.")
+    assert [a.id for a in assistant.articles()] == [a.id for a in articles if a is not lighthouse]
     assert not (lib.uploads_dir(assistant) / "lighthouse.txt").exists()  # its kept copy went too
-    removed, message = lib.remove_article(assistant, lighthouse["id"])
+    removed, message = lib.remove_article(assistant, lighthouse.id)
     assert not removed and message.startswith("No article with id")
     assert lib.remove_article(assistant, None) == (False, "Pick an article to remove first.")
     assert shared(SEED).exists()  # a file added from elsewhere is never deleted
-    seed_id = assistant.articles()[0]["id"]
+    seed_id = assistant.articles()[0].id
     assert lib.remove_article(assistant, seed_id)[0]
     assert shared(SEED).exists() and list(shared(SEED).iterdir())
 

@@ -10,11 +10,11 @@ import time
 import numpy as np
 import pytest
 
-from index import embed
+from index.config import Config
 from index.embed import default_model_path, load_embedder, requested_precision
 from index.embed import onnxint8 as onnxmodel
 from index.embed.precision import measure
-from index.errors import ModelError
+from index.errors import ConfigError, ModelError
 from tests.conftest import SEED, shared
 
 
@@ -58,27 +58,26 @@ def test_models_int8_cannot_run_say_why_and_the_measurement_reports_it(tmp_path,
     assert int8.error and reason in int8.error and int8.passages_per_s is None
 
 
-def test_a_precision_is_asked_for_by_argument_or_environment_and_checked(monkeypatch):
-    monkeypatch.delenv(embed.PRECISION_ENV, raising=False)
+def test_a_precision_is_asked_for_by_argument_or_configuration_and_checked(monkeypatch):
+    monkeypatch.setenv("QA_PRECISION", "bf16")  # the library never reads it: only Config.from_env does
     assert requested_precision(None) == "auto"
     assert requested_precision("FP32") == "fp32"
-    monkeypatch.setenv(embed.PRECISION_ENV, "bf16")
-    assert requested_precision(None) == "bf16"
     assert requested_precision("int8") == "int8"
+    assert Config.from_env().precision == "bf16"
+    assert Config.from_env({"QA_PRECISION": " INT8 "}).precision == "int8"
     with pytest.raises(ModelError, match="use one of auto, fp32, bf16, int8"):
         requested_precision("fp16")
+    with pytest.raises(ConfigError, match="QA_PRECISION='fp16' is not allowed; use auto, fp32, bf16 or int8"):
+        Config.from_env({"QA_PRECISION": "fp16"})
 
 
 @pytest.fixture(scope="module")
 def int8_and_fp32(tmp_path_factory):
     cache = tmp_path_factory.mktemp("onnx-cache")
-    mp = pytest.MonkeyPatch()
-    mp.setenv(onnxmodel.CACHE_ENV, str(cache))
     started = time.monotonic()
-    int8 = load_embedder(None, "int8")
+    int8 = load_embedder(None, "int8", cache)
     first = time.monotonic() - started
-    yield int8, load_embedder(None, "fp32"), cache, first
-    mp.undo()
+    return int8, load_embedder(None, "fp32", cache), cache, first
 
 
 def sentences():
@@ -116,13 +115,13 @@ def test_the_export_is_cached_and_a_damaged_cache_file_is_named(int8_and_fp32, m
     assert len(files) == 1
     stamp = files[0].stat().st_mtime_ns
     started = time.monotonic()
-    again = load_embedder(None, "int8")
+    again = load_embedder(None, "int8", cache)
     assert files[0].stat().st_mtime_ns == stamp  # not exported again
     assert time.monotonic() - started < first
     assert again.encode(["a"]).shape == (1, 384)
     files[0].write_bytes(b"not an onnx file")
     with pytest.raises(ModelError, match="delete it to export the model again"):
-        load_embedder(None, "int8")
+        load_embedder(None, "int8", cache)
 
 
 @pytest.mark.slow
@@ -142,6 +141,5 @@ def test_an_index_built_in_fp32_answers_the_same_when_queried_in_int8(tmp_path, 
 def test_an_unwritable_cache_fails_clearly_when_int8_is_asked_for(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    monkeypatch.setenv(onnxmodel.CACHE_ENV, str(blocker / "cache"))
     with pytest.raises(ModelError, match="set QA_CACHE_DIR to a writable folder"):
-        load_embedder(None, "int8")
+        load_embedder(None, "int8", blocker / "cache")

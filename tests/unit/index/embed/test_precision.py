@@ -91,7 +91,7 @@ class FakeEngine(HashingEmbedder):
 def auto_on(monkeypatch, tmp_path, model_dir):
     loaded = []
 
-    def fake_load(path, name, precision):
+    def fake_load(path, name, precision, cache=None):
         loaded.append(precision)
         return FakeEngine(precision)
 

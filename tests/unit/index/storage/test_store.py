@@ -6,7 +6,7 @@ import pytest
 
 from index.embed import HashingEmbedder
 from index.errors import IndexCorruptError, IndexMismatchError
-from qa import Assistant
+from qa import Assistant, Config
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -56,12 +56,12 @@ def test_changed_article_replaces_its_chunks_and_reuses_unchanged_vectors(tmp_pa
     emb = CountingEmbedder()
     with Assistant.open(tmp_path / "idx", embedder=emb) as a:
         a.add(corpus)
-        before = a.stats()["chunks"]
+        before = a.stats().chunks
         write(corpus, "ferry.txt", "Ferry line opens", "A new ferry line opened on Tuesday, a day late.")
         report = a.add(corpus)
         assert [r["title"] for r in report.replaced] == ["Ferry line opens"]
         assert report.chunks_embedded == 1
-        assert a.stats()["chunks"] == before
+        assert a.stats().chunks == before
         hits = a.search("ferry line", k=1, mode="bm25")
         assert "Tuesday" in hits[0].text
 
@@ -69,12 +69,12 @@ def test_changed_article_replaces_its_chunks_and_reuses_unchanged_vectors(tmp_pa
 def test_remove_deletes_the_article_everywhere(tmp_path, corpus):
     with Assistant.open(tmp_path / "idx", model="hash:64") as a:
         a.add(corpus)
-        ferry = next(x for x in a.articles() if x["title"] == "Ferry line opens")
-        a.remove(ferry["id"])
-        assert all(x["title"] != "Ferry line opens" for x in a.articles())
+        ferry = next(x for x in a.articles() if x.title == "Ferry line opens")
+        a.remove(ferry.id)
+        assert all(x.title != "Ferry line opens" for x in a.articles())
         for mode in ("bm25", "dense", "hybrid"):
-            assert all(p.article_id != ferry["id"] for p in a.search("ferry islands", k=2, mode=mode))
-        assert len(a.store.vectors) == a.stats()["chunks"] == len(a.store.lexical)
+            assert all(p.article_id != ferry.id for p in a.search("ferry islands", k=2, mode=mode))
+        assert len(a.store.view.vectors) == a.stats().chunks == len(a.store.view.lexical)
 
 
 def test_save_then_open_gives_the_same_answers(tmp_path, corpus):
@@ -174,11 +174,12 @@ def test_an_add_indexes_only_the_new_chunks_and_matches_a_full_rebuild(tmp_path,
     with monkeypatch.context() as m:
         m.setattr(derived, "build", no_full_build)
         a.add(tmp_path / "more")
-        a.remove(next(x["id"] for x in a.articles() if x["title"] == "Ferry line opens"))
+        a.remove(next(x.id for x in a.articles() if x.title == "Ferry line opens"))
     queries = ["steel tariffs", "bridge traffic", "ferry islands", "robotics contest"]
     got = _search_results(a, queries)
     assert (
-        a.store.lexical.segments >= 1 and len(a.store.lexical) == len(a.store.vectors) == a.stats()["chunks"]
+        a.store.view.lexical.segments >= 1
+        and len(a.store.view.lexical) == len(a.store.view.vectors) == a.stats().chunks
     )
     a.close()
     a = Assistant.open(tmp_path / "i")
@@ -192,21 +193,22 @@ def test_an_add_indexes_only_the_new_chunks_and_matches_a_full_rebuild(tmp_path,
 
 @pytest.mark.parametrize("kind", ["flat", "ivf"])
 def test_the_vector_index_type_can_be_forced_and_finds_the_same(tmp_path, corpus, monkeypatch, kind):
-    monkeypatch.setenv("QA_VECTOR_INDEX", kind)
-    monkeypatch.setenv("QA_NPROBE", "1000")  # every list: IVF is then exact too
-    a = Assistant.open(tmp_path / "i", model="hash:64")
+    monkeypatch.setenv("QA_VECTOR_INDEX", "ivf" if kind == "flat" else "flat")  # never read by the library
+    config = Config(vector_index=kind, nprobe=1000)  # every list: IVF is then exact too
+    a = Assistant.open(tmp_path / "i", model="hash:64", config=config)
     a.add(corpus)
-    assert a.store.vectors.kind == kind
+    assert a.store.view.vectors.kind == kind
     hits = [p.title for p in a.search("ferry islands", k=2, mode="dense")]
     assert hits[0] == "Ferry line opens"
-    a.remove(next(x["id"] for x in a.articles() if x["title"] == "Ferry line opens"))
+    a.remove(next(x.id for x in a.articles() if x.title == "Ferry line opens"))
     assert "Ferry line opens" not in [p.title for p in a.search("ferry islands", k=2, mode="dense")]
     a.close()
     other = "flat" if kind == "ivf" else "ivf"
-    monkeypatch.setenv("QA_VECTOR_INDEX", other)
-    with Assistant.open(tmp_path / "i") as b:  # a saved index keeps its type until the next change
-        assert b.store.vectors.kind == kind
+    with Assistant.open(tmp_path / "i", config=Config(nprobe=1000)) as b:  # the saved kind, not auto
+        assert b.settings.vector_index == kind and b.store.view.vectors.kind == kind
         write(tmp_path / "more", "bridge.txt", "Bridge reopens", "The old bridge reopened after repairs.")
-        b.add(tmp_path / "more")
-        assert b.store.vectors.kind == other
+        b.add(tmp_path / "more")  # a writer without the setting keeps the index's kind
+        assert b.store.view.vectors.kind == kind
+    with Assistant.open(tmp_path / "i", config=Config(vector_index=other, nprobe=1000)) as b:  # switched
+        assert b.settings.vector_index == other and b.store.view.vectors.kind == other
         assert [p.title for p in b.search("bridge repairs", k=1, mode="dense")] == ["Bridge reopens"]

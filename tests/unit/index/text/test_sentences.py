@@ -40,6 +40,25 @@ def test_is_prose_rejects_captions_credits_and_fragments():
     assert not is_prose("Photo credit: The White House's official X account.")
 
 
+def test_credit_lines_are_found_by_the_word_credit_or_courtesy_not_by_a_listed_typo():
+    credits = [
+        "Photo credit: The White House's official X account",
+        "Canadian Prime Minister Mark Carney and U.S. President Donald Trump hoto credit: The White House",
+        "Trump and Carney in the Oval Office. Credit: Reuters/Kevin Lamarque",
+        "Images courtesy of the Harbour Museum",
+        "Video source: city council livestream",
+        "Credits: Jane Doe for the Lakeside Courier",
+    ]
+    for line in credits:
+        assert clean_text(f"The council met on Monday.\n{line}\nThe vote was close.") == (
+            "The council met on Monday.\nThe vote was close."
+        ), line
+        assert not is_prose(line + "."), line
+    # a sentence that speaks of photos or credit is not a credit line
+    for prose in ("The bank cut credit to small firms.", "She took a photo of the ferry at dawn."):
+        assert is_prose(prose) and prose in clean_text(f"{prose}\nThe vote was close.")
+
+
 def test_seed_furniture_is_removed():
     raw = (shared(SEED) / "carney-trump-white-house.txt").read_text()
     cleaned = clean_text(raw)
