@@ -8,12 +8,13 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from index import article_extras
 from index.article import Article
 from index.errors import IndexMismatchError
 from index.manifest import FORMAT_VERSION, MANIFEST, IndexSettings, write_manifest
@@ -205,7 +206,7 @@ def article(conn: sqlite3.Connection, article_id: str) -> Article | None:
     row = conn.execute(
         "SELECT id, title, text, date, source, url, author, origin FROM articles WHERE id=?", (article_id,)
     ).fetchone()
-    return Article(*row) if row else None
+    return replace(Article(*row), pages=article_extras.page_starts(conn, article_id)) if row else None
 
 
 def text_before(conn: sqlite3.Connection, article_id: str, start: int, chars: int) -> str:
@@ -326,6 +327,7 @@ def commit(
                     for i, ch in enumerate(new)
                 ],
             )
+        article_extras.write(cur, [a for a, _ in upserts], removals)  # PDF pages, syndicated-copy groups
         cur.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation(conn) + 1),))
 
 

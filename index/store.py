@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from index import derived, records
+from index import article_extras, derived, records
 from index.article import Article
 from index.derived import View
 from index.errors import IndexCorruptError, QAError
@@ -236,6 +236,16 @@ class IndexStore:
         """Up to ``chars`` characters of the article just before offset ``start``."""
         with self._lock:
             return records.text_before(self._conn, article_id, start, chars)
+
+    def page_starts(self, article_id: str) -> tuple[int, ...] | None:
+        """A PDF article's page start offsets (None for other articles)."""
+        with self._lock:
+            return article_extras.page_starts(self._conn, article_id)
+
+    def copy_groups(self, article_ids: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Syndicated copies: ``{representative id: members}``, all groups or those of ``article_ids``."""
+        with self._lock:
+            return article_extras.groups(self._conn, None if article_ids is None else list(article_ids))
 
     def articles(self) -> list[dict[str, Any]]:
         """Every article's metadata and chunk count, newest date first."""
