@@ -15,6 +15,7 @@ from index.embed import DEFAULT_MODEL_NAME, Embedder, load_embedder
 from index.errors import InputError, ModelError
 from index.ingest import IngestReport, ingest
 from index.manifest import IndexSettings
+from index.sources.pdf import page_of
 from index.store import IndexStore
 from qa import calibration as calibrations
 from qa.calibration import Calibration
@@ -249,7 +250,7 @@ class Assistant:
         weight = self.term_weights()
         # Answers come from the top five whatever k is (k only says how many are shown).
         depth = max(k, min(ANSWER_PASSAGES, len(self.store.lexical)))
-        found = self._retrieve(query, qvec, depth, mode, filters, weight, calibration)
+        found = self._one_copy(self._retrieve(query, qvec, depth, mode, filters, weight, calibration))
         passages = found[:k]
         t3 = time.perf_counter()
         top = found[:ANSWER_PASSAGES]
@@ -265,7 +266,7 @@ class Assistant:
         say = parse_say_question(found.query)
         composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages)
         t4 = time.perf_counter()
-        citations = _citations(composed)
+        citations = _citations(composed, self.store)
         text = " ".join(
             f"{_lead(c)}{c.sentence} [{cite.n}]" for c, cite in zip(composed.picked, citations, strict=True)
         )
@@ -283,6 +284,20 @@ class Assistant:
             confidence=composed.confidence,
             note=composed.note,
         )
+
+    def _one_copy(self, passages: list[Passage]) -> list[Passage]:
+        """The passages of one copy per group of syndicated copies: the representative's
+        when it was found (see index.syndication.representative), else the best-ranked copy's."""
+        groups = self.store.copy_groups({p.article_id for p in passages})
+        group_of = {m["article_id"]: rep for rep, members in groups.items() for m in members}
+        found = {p.article_id for p in passages}
+        chosen: dict[str, str] = {}
+        for p in passages:
+            rep = group_of.get(p.article_id)
+            if rep is not None and rep not in chosen:
+                chosen[rep] = rep if rep in found else p.article_id
+        keep = {aid: chosen.get(rep, aid) == aid for aid, rep in group_of.items()}
+        return [p for p in passages if keep.get(p.article_id, True)]
 
     def _check(self, question: str, k: int | None, mode: str) -> tuple[str, int]:
         if not isinstance(question, str):
@@ -327,7 +342,17 @@ class Assistant:
             "chunk_overlap": s.chunk.overlap,
             "tokenizer": s.chunk.encoding,
             "bytes_on_disk": size,
+            "copy_groups": self.copy_groups(),
         }
+
+    def copy_groups(self) -> list[dict[str, Any]]:
+        """Syndicated copies: per group its ``representative`` (the copy answers cite),
+        that copy's ``title``, and its ``members`` (representative first), largest first."""
+        groups = [
+            {"representative": rep, "title": members[0]["title"], "members": members}
+            for rep, members in self.store.copy_groups().items()
+        ]
+        return sorted(groups, key=lambda g: (-len(g["members"]), g["title"], g["representative"]))
 
     def counts(self) -> dict[str, int]:
         """``{"articles": N, "chunks": M}`` (cheap: no walk over the index folder)."""
@@ -346,16 +371,19 @@ class Assistant:
         self.close()
 
 
-def _citations(composed: Composed) -> tuple[Citation, ...]:
+def _citations(composed: Composed, store: IndexStore) -> tuple[Citation, ...]:
     out = []
+    groups = store.copy_groups({c.passage.article_id for c in composed.picked}) if composed.picked else {}
     for n, (c, score) in enumerate(zip(composed.picked, composed.scores, strict=True), start=1):
         p = c.passage
+        also = [m for ms in groups.values() if any(x["article_id"] == p.article_id for x in ms) for m in ms]
         out.append(
             Citation(
                 n=n, article_id=p.article_id, title=p.title, date=p.date, source=p.source, url=p.url,
                 sentence=c.sentence, passage=p.text, start=c.start, end=c.end,
                 score=round(score, 4), passage_start=p.start, passage_end=p.end,
-                speaker=c.speaker,
+                speaker=c.speaker, page=page_of(store.page_starts(p.article_id), c.start),
+                also_in=tuple(m for m in also if m["article_id"] != p.article_id),
             )
         )  # fmt: skip
     return tuple(out)
