@@ -165,6 +165,8 @@ def decode(data: bytes) -> str:
     if not data.strip():
         raise _Skip("empty file")
     for magic, kind in _MAGIC:
+        if data.startswith(magic) and kind == "a PDF":
+            raise _Skip("binary file (a PDF) under another name; name it .pdf to have it read as a PDF")
         if data.startswith(magic):
             raise _Skip(f"binary file ({kind}); convert it to text, Markdown, HTML or JSON first")
     text = _decode_unicode(data)
@@ -319,8 +321,11 @@ def _read_html(path: Path, text: str) -> Article:
 def _read_pdf(path: Path) -> Article:
     from index.sources.pdf import PdfError, join_pages, read_pdf, title_and_pages
 
+    data = path.read_bytes()
+    if not data.strip():
+        raise _Skip("empty file")
     try:
-        pdf = read_pdf(path.read_bytes())
+        pdf = read_pdf(data)
     except PdfError as exc:
         raise _Skip(exc.reason) from exc
     title, pages = title_and_pages(pdf, path.stem)
