@@ -203,7 +203,8 @@ def groups_html(groups: Sequence[dict[str, Any]], limit: int = 20) -> str:
         items.append(f"<li><b>{html.escape(g['title'])}</b>: {outlets}</li>")
     more = f"<li>and {len(groups) - limit} more</li>" if len(groups) > limit else ""
     return (
-        f"<details class='qa-groups'><summary>{len(groups)} stories run by several outlets "
+        f"<details class='qa-groups'><summary>{len(groups)} {'story' if len(groups) == 1 else 'stories'} "
+        "run by several outlets "
         f"(answers cite the first copy)</summary><ul>{''.join(items)}{more}</ul></details>"
     )
 
