@@ -230,7 +230,7 @@ def build_set(seed: int = 16) -> list[Item]:
 
 def measure(items: Sequence[Item]) -> dict[str, Any]:
     """Pairwise precision and recall of the detector on ``items``, with the errors."""
-    sigs = {it.id: syndication.signature(it.text) for it in items}
+    sigs = {it.id: syndication.signature(it.text) for it in items if syndication.long_enough(it.text)}
     found = syndication.pairs(syndication.group(sigs))
     by_id = {it.id: it for it in items}
     ids = sorted(by_id)

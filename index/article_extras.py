@@ -64,6 +64,8 @@ def _create(cur: sqlite3.Cursor) -> None:
 
 
 def _put(cur: sqlite3.Cursor, article_id: str, text: str) -> None:
+    if not syndication.long_enough(text):
+        return  # a brief is never grouped
     sig = syndication.signature(text)
     cur.execute("INSERT INTO article_copies VALUES (?, ?, NULL)", (article_id, syndication.to_blob(sig)))
     cur.executemany(

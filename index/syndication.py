@@ -6,8 +6,9 @@ kept); a 128-value MinHash (datasketch) estimates the Jaccard similarity of two
 such sets. Candidates share one of 64 bands of 2 values (as datasketch's
 ``MinHashLSH`` does; here the band keys are plain integers that SQLite can index,
 see :mod:`index.article_extras`), and a candidate is a copy when the estimate is
-at least :data:`THRESHOLD`. Copies are grouped transitively (single link), never
-dropped; one member represents the group (:func:`representative`).
+at least :data:`THRESHOLD`; texts under :data:`MIN_WORDS` words take no part.
+Copies are grouped transitively (single link), never dropped; one member
+represents the group (:func:`representative`).
 
 ``python -m eval.syndication`` measures precision and recall of this detector.
 """
@@ -27,6 +28,7 @@ BANDS = 64  # of 2 values: a pair at the threshold (J = 0.3) is a candidate with
 ROWS = NUM_PERM // BANDS
 SHINGLE = 5  # words per shingle
 THRESHOLD = 0.3  # estimated Jaccard of the shingle sets at or above which two texts are copies
+MIN_WORDS = 40  # shorter texts (briefs, notes) are never called copies: a word or two apart is most of them
 SEED = 1
 SCHEME = "affine32"  # named, so stored signatures stay comparable across datasketch versions
 _WORD = re.compile(r"\w+")
@@ -39,6 +41,11 @@ def shingles(text: str, size: int = SHINGLE) -> set[str]:
     if len(words) <= size:
         return {" ".join(words)} if words else set()
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def long_enough(text: str) -> bool:
+    """Whether the text is long enough to be judged a copy of another (:data:`MIN_WORDS`)."""
+    return len(_WORD.findall(text)) >= MIN_WORDS
 
 
 @lru_cache(maxsize=1)
