@@ -254,6 +254,9 @@ def measure(items: Sequence[Item]) -> dict[str, Any]:
         "pairs_grouped": len(found),
         "precision": round(len(hits) / len(found), 4) if found else 1.0,
         "recall": round(len(hits) / len(gold), 4) if gold else 1.0,
+        "recall_of_direct_pairs": round(sum(v >= syndication.THRESHOLD for v in sims.values()) / len(sims), 4)
+        if sims
+        else 1.0,  # without the transitive step: pairs whose own similarity is over the threshold
         "copy_grouped_with_original": {k: f"{sum(v)}/{len(v)}" for k, v in by_kind.items()},
         "lowest_same_story_similarity": round(min(sims.values()), 3) if sims else None,
         "highest_different_story_similarity": round(neg_sims[-1][0], 3) if neg_sims else None,
@@ -282,6 +285,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  (pairs, threshold "
           f"{result['threshold']}, {result['num_perm']} permutations, {result['bands']} bands, "
           f"{result['shingle_words']}-word shingles)")  # fmt: skip
+    print(
+        f"same-story pairs over the threshold on their own (before grouping): "
+        f"{r['recall_of_direct_pairs']:.3f}"
+    )
     print("copy grouped with its original: " + ", ".join(
         f"{k} {v}" for k, v in result["copy_grouped_with_original"].items()))  # fmt: skip
     worst = " + ".join(r["highest_different_story_pair"] or [])
