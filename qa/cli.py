@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
             )
         return p
 
-    p = command("ingest", "Add articles (.txt .md .html .json .jsonl, folders recursively).")
+    p = command("ingest", "Add articles (.txt .md .html .json .jsonl .pdf, folders recursively).")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to add")
     p.add_argument(
         "--model",
