@@ -11,6 +11,7 @@ import pytest
 from index.readers import read_file
 from index.sources.pdf import NO_TEXT, join_pages, page_of, page_text
 from tests.conftest import run_qa
+from ui.format import sources_html
 
 
 def make_pdf(pages: list[list[str]], info: dict[str, str] | None = None) -> bytes:
@@ -157,6 +158,7 @@ def test_citations_carry_the_page_and_survive_reopen(make_assistant, tmp_path):
     answer = a.ask("Who will crew the ferry boat with two extra deckhands?")
     cites = [c for c in answer.citations if "Pell Marine" in c.sentence]
     assert cites and cites[0].page == 2 and cites[0].to_dict()["page"] == 2
+    assert " · p. 2</div>" in sources_html(answer)  # shown on the UI's source card
     assert json.loads(json.dumps(answer.to_dict()))["citations"][0]["page"] in (1, 2)
     other = a.ask("Which bakery won a bread prize?")
     assert all(c.page is None for c in other.citations if c.title == "Bakery wins prize")
@@ -178,3 +180,17 @@ def test_cli_ingests_a_pdf_and_shows_the_page(tmp_path):
     asked = run_qa("ask", "Who will crew the boat with two extra deckhands?", "--index", index)
     assert asked.returncode == 0, asked.stderr
     assert "p. 2" in asked.stdout
+
+
+def test_ui_upload_accepts_a_pdf_and_refuses_a_scan_saying_why(make_assistant, tmp_path):
+    from ui import library as lib
+
+    a = make_assistant()
+    folder = tmp_path / "gradio-tmp"
+    folder.mkdir()
+    files = [write_pdf(folder, "ferry.pdf", [PAGE_1, PAGE_2]), write_pdf(folder, "scan.pdf", [[]])]
+    assert lib.check_upload(files[0]) is None
+    rows, summary = lib.add_uploads(a, files)
+    assert summary == "1 added, 1 rejected"
+    assert ["ferry.pdf", "added", "Tidewater council backs night ferry trial"] == rows[0][:3]
+    assert rows[1][:2] == ["scan.pdf", "rejected"] and "no text layer" in rows[1][3]

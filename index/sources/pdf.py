@@ -51,7 +51,7 @@ class PdfText:
 def read_pdf(data: bytes) -> PdfText:
     """The pages' text and metadata of a PDF given as bytes; raises :class:`PdfError`."""
     from pypdf import PdfReader
-    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -63,7 +63,7 @@ def read_pdf(data: bytes) -> PdfText:
         raise
     except (FileNotDecryptedError, DependencyError) as exc:
         raise PdfError(f"{ENCRYPTED} ({_first_line(exc)})") from exc
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+    except Exception as exc:  # PyPdfError or whatever else a broken file makes the parser raise
         raise PdfError(
             f"damaged PDF, pypdf cannot read it ({_first_line(exc)}); open it and save it again, "
             "or export it again from where it came from"
