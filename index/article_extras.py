@@ -12,6 +12,7 @@ a removed representative hands over to the next copy.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS article_bands (key INTEGER NOT NULL, article_id TEXT 
 CREATE INDEX IF NOT EXISTS article_bands_key ON article_bands(key);
 CREATE INDEX IF NOT EXISTS article_bands_article ON article_bands(article_id);
 """
+log = logging.getLogger(__name__)
 _META = "a.id, a.title, a.date, a.source, a.url, a.author"
 _META_KEYS = ("id", "title", "date", "source", "url", "author")
 
@@ -38,9 +40,9 @@ def has_tables(conn: sqlite3.Connection | sqlite3.Cursor) -> bool:
 
 def write(cur: sqlite3.Cursor, upserts: Sequence[Article], removals: Sequence[str]) -> None:
     """Bring pages, MinHashes and groups in step with a commit (inside its transaction)."""
-    if not has_tables(cur):
-        _create(cur)
     changed = list(dict.fromkeys([*removals, *(a.id for a in upserts)]))
+    if not has_tables(cur):
+        _create(cur, set(changed))
     seeds = _group_members(cur, changed)
     for part in _batches(changed):
         for table in ("article_pages", "article_copies", "article_bands"):
@@ -52,11 +54,13 @@ def write(cur: sqlite3.Cursor, upserts: Sequence[Article], removals: Sequence[st
     regroup(cur, seeds | {a.id for a in upserts})
 
 
-def _create(cur: sqlite3.Cursor) -> None:
-    """The tables, with the MinHashes and groups of the articles already stored."""
+def _create(cur: sqlite3.Cursor, changing: set[str]) -> None:
+    """The tables, with the MinHashes and groups of the articles stored before this change."""
     for statement in TABLES.strip().split(";\n"):
         cur.execute(statement)
-    ids = [r[0] for r in cur.execute("SELECT id FROM articles").fetchall()]
+    ids = [r[0] for r in cur.execute("SELECT id FROM articles").fetchall() if r[0] not in changing]
+    if ids:
+        log.warning("finding syndicated copies among the %d articles already stored (once)", len(ids))
     for aid in ids:
         (text,) = cur.execute("SELECT text FROM articles WHERE id=?", (aid,)).fetchone()
         _put(cur, aid, text)
