@@ -51,7 +51,7 @@ class Citation:
     also_in: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"also_in": [dict(m) for m in self.also_in]}  # a list, as JSON gives it back
 
 
 STATUSES = ("answer", "tentative", "declined")
