@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from index.readers import read_file
 from index.sources.pdf import NO_TEXT, join_pages, page_of, page_text
@@ -115,6 +117,17 @@ def test_join_pages_keeps_offsets_of_empty_pages():
     text, starts = join_pages(["one", "", "three"])
     assert text == "one\n\nthree" and starts == (0, 3, 5)
     assert [page_of(starts, text.index(w)) for w in ("one", "three")] == [1, 3]
+
+
+@given(st.lists(st.text(st.characters(codec="utf-8"), max_size=30).map(str.strip), max_size=6))
+def test_every_offset_of_a_page_maps_to_that_page(pages):
+    text, starts = join_pages(pages)
+    assert len(starts) == len(pages)
+    for number, page in enumerate(pages, start=1):
+        if page:
+            at = starts[number - 1]
+            assert text[at : at + len(page)] == page
+            assert {page_of(starts, i) for i in range(at, at + len(page))} == {number}
 
 
 def test_scanned_pdf_is_reported_not_indexed_empty(tmp_path):
