@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -77,6 +78,7 @@ class Evidence:
     answer_passages: int  # how many of the passages the candidates come from
     timings_ms: dict[str, float]
     started: float = 0.0  # time.perf_counter() when the question came in
+    snapshot: Any = None  # the read it was found in (index.storage.snapshot.Snapshot): citations read it too
 
 
 @dataclass(frozen=True)

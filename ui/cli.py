@@ -83,7 +83,7 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
             )
         return p
 
-    p = command("ingest", "Add articles (.txt .md .html .json .jsonl, folders recursively).")
+    p = command("ingest", "Add articles (.txt .md .html .json .jsonl .pdf, folders recursively).")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to add")
     p.add_argument(
         "--model",

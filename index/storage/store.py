@@ -30,13 +30,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from index.config import Config
 from index.errors import IndexCorruptError, QAError
 from index.sources.article import Article
-from index.storage import records, views
+from index.storage import extras, records, views
 from index.storage.lock import LOCK_FILE, WriterLock
 from index.storage.manifest import MANIFEST, IndexSettings, read_manifest, write_manifest
 from index.storage.records import DB, ChunkRecord, NewChunk, StoredArticle
@@ -248,6 +249,16 @@ class IndexStore:
         """Up to ``chars`` characters of the article just before offset ``start``."""
         with self._lock:
             return records.text_before(self._conn, article_id, start, chars)
+
+    def page_starts(self, article_id: str) -> tuple[int, ...] | None:
+        """A PDF article's page start offsets (None for other articles)."""
+        with self._lock:
+            return extras.page_starts(self._conn, article_id)
+
+    def copy_groups(self, article_ids: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Syndicated copies: ``{representative id: members}``, all groups or those of ``article_ids``."""
+        with self._lock:
+            return extras.groups(self._conn, None if article_ids is None else list(article_ids))
 
     def articles(self) -> list[StoredArticle]:
         """Every article's metadata and chunk count, newest date first."""
