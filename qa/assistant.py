@@ -11,17 +11,23 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.config import Config
-from index.embed import DEFAULT_MODEL_NAME, Embedder, load_embedder
-from index.errors import InputError, ModelError
-from index.ingest import IngestReport, ingest
-from index.sources.article import Article
-from index.sources.pdf import page_of
-from index.storage.manifest import IndexSettings
-from index.storage.records import StoredArticle
-from index.storage.snapshot import Snapshot
-from index.storage.store import IndexStore
-from index.text.chunking import ChunkSettings
+from index import (
+    DEFAULT_MODEL_NAME,
+    Article,
+    ChunkSettings,
+    Config,
+    Embedder,
+    IndexSettings,
+    IndexStore,
+    IngestReport,
+    InputError,
+    ModelError,
+    Snapshot,
+    StoredArticle,
+    ingest,
+    load_embedder,
+    page_of,
+)
 from qa import calibration as calibrations
 from qa.calibration import Calibration
 from qa.compose import NO_ANSWER, Composed, compose

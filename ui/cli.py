@@ -17,10 +17,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from index.errors import QAError
+from index import ChunkSettings, QAError
+from qa import MODES
 from ui.terminal import os_error_message, silence_stdout
 
 FALLBACK_INDEX = ".qa/index"
+CHUNK = ChunkSettings()  # the defaults of a new index
 DEMO_INDEX = ".qa/demo"
 
 EXAMPLES = {
@@ -92,10 +94,10 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         "default: packaged all-MiniLM-L6-v2; 'hash:256' for a model-free test index)",
     )
     p.add_argument(
-        "--chunk-size", type=int, default=200, metavar="N", help="tokens per chunk (new index only)"
+        "--chunk-size", type=int, default=CHUNK.size, metavar="N", help="tokens per chunk (new index only)"
     )
     p.add_argument(
-        "--chunk-overlap", type=int, default=40, metavar="N", help="overlap tokens (new index only)"
+        "--chunk-overlap", type=int, default=CHUNK.overlap, metavar="N", help="overlap tokens (new index)"
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -109,7 +111,7 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         p.add_argument("-k", type=int, default=None, metavar="N", help="passages to retrieve (default 5)")
         p.add_argument(
             "--mode",
-            choices=("hybrid", "fusion", "dense", "bm25", "rrf"),
+            choices=MODES,
             default="hybrid",
             help="retrieval mode (default: hybrid; fusion = hybrid without re-scoring by best sentence)",
         )

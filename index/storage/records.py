@@ -401,6 +401,12 @@ def chunk_count(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
 
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """``{"articles": N, "chunks": M}``."""
+    a = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    return {"articles": int(a), "chunks": chunk_count(conn)}
+
+
 def article_texts(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
     """``(id, title, text)`` of every article, by id."""
     return conn.execute("SELECT id, title, text FROM articles ORDER BY id").fetchall()

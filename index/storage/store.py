@@ -237,9 +237,7 @@ class IndexStore:
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            a = self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-            c = self._conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        return {"articles": int(a), "chunks": int(c)}
+            return records.counts(self._conn)
 
     def article(self, article_id: str) -> Article | None:
         with self._lock:
