@@ -26,7 +26,7 @@ def test_each_variable_is_read_and_normalised(tmp_path):
     ("env", "message"),
     [
         ({"QA_PRECISION": "fp16"}, "QA_PRECISION='fp16' is not allowed; use auto, fp32, bf16 or int8, or"),
-        ({"QA_VECTOR_INDEX": "hnsw"}, "QA_VECTOR_INDEX='hnsw' is not allowed; use auto, flat or ivf, or unset"),
+        ({"QA_VECTOR_INDEX": "hnsw"}, "QA_VECTOR_INDEX='hnsw' is not allowed; use auto, flat or ivf"),
         ({"QA_NPROBE": "-3"}, "QA_NPROBE='-3' is not allowed; use a whole number from 1 up, or unset it"),
         ({"QA_NPROBE": "1.5"}, "QA_NPROBE='1.5' is not allowed"),
     ],
