@@ -195,6 +195,8 @@ class Assistant:
         if isinstance(paths, (str, Path)):
             paths = [paths]
         with self._write_lock:
+            if self.config.vector_index is not None:  # asked for another kind: it changes with this write
+                self.store.switch_vector_index(self.config.vector_index)
             return ingest(self.store, self.embedder, paths, progress=progress)
 
     def remove(self, article_id: str) -> None:

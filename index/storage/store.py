@@ -127,8 +127,8 @@ class IndexStore:
     def open(
         cls, directory: str | Path, writer: WriterLock | None = None, config: Config | None = None
     ) -> IndexStore:
-        """The index in ``directory``; ``config.vector_index``, when set and not the index's
-        own, switches the index to that kind (saved; needs the writer lock)."""
+        """The index in ``directory`` (``config.nprobe`` applies to its searches; the vector
+        index kind is the index's own, see :meth:`switch_vector_index`)."""
         config = config or Config()
         d = Path(directory)
         db = d / DB
@@ -165,12 +165,13 @@ class IndexStore:
                     records.put_settings(store._conn, settings.to_dict())
             finally:
                 store.writer.release()
-        if config.vector_index is not None and config.vector_index != settings.vector_index:
-            store.switch_vector_index(config.vector_index)
         return store
 
     def switch_vector_index(self, kind: str) -> None:
-        """Save ``kind`` (auto, flat, ivf) as this index's vector index kind and rebuild FAISS."""
+        """Save ``kind`` (auto, flat, ivf) as this index's vector index kind and rebuild FAISS
+        (a write: readers never change an index's kind)."""
+        if kind == self.settings.vector_index:
+            return
         with self.writing():
             self.settings = replace(self.settings, vector_index=kind)
             with self._lock:
