@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.loopback import LoopbackServer, article_html, serve_articles
-from index.embed import load_embedder
-from index.sources.web import FetchSettings
+from index import FetchSettings, load_embedder
 from qa import Assistant
 
 

@@ -11,18 +11,25 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.config import Config
-from index.embed import DEFAULT_MODEL_NAME, Embedder, load_embedder
-from index.errors import InputError, ModelError
-from index.ingest import IngestReport
-from index.sources.article import Article
-from index.sources.collect import ingest_sources
-from index.sources.web import Fetcher, FetchSettings
-from index.storage.manifest import IndexSettings
-from index.storage.records import StoredArticle
-from index.storage.snapshot import Snapshot
-from index.storage.store import IndexStore
-from index.text.chunking import ChunkSettings
+from index import (
+    DEFAULT_MODEL_NAME,
+    Article,
+    ChunkSettings,
+    Config,
+    Embedder,
+    Fetcher,
+    FetchSettings,
+    IndexSettings,
+    IndexStore,
+    IngestReport,
+    InputError,
+    ModelError,
+    Snapshot,
+    StoredArticle,
+    ingest_sources,
+    load_embedder,
+    page_of,
+)
 from qa import calibration as calibrations
 from qa.calibration import Calibration
 from qa.compose import NO_ANSWER, Composed, compose
@@ -200,6 +207,8 @@ class Assistant:
         if isinstance(paths, (str, Path)):
             paths = [paths]
         with self._write_lock:
+            if self.config.vector_index is not None:  # asked for another kind: it changes with this write
+                self.store.switch_vector_index(self.config.vector_index)
             fetcher = self._fetchers.setdefault(fetch or FetchSettings(), Fetcher(fetch))
             return ingest_sources(self.store, self.embedder, paths, feeds, fetcher=fetcher, progress=progress)
 
@@ -295,14 +304,16 @@ class Assistant:
         weight = term_weights(snap)
         # Answers come from the top five whatever k is (k only says how many are shown).
         depth = max(k, min(ANSWER_PASSAGES, len(snap)))
-        found = self._retrieve(snap, query, qvec, depth, mode, filters, weight, calibration)
+        found = _one_copy(snap, self._retrieve(snap, query, qvec, depth, mode, filters, weight, calibration))
         passages = found[:k]
         t3 = time.perf_counter()
         top = found[:ANSWER_PASSAGES]
         vectors = self.sentence_vectors(snap, {p.chunk_id: p for p in top}) if qvec is not None else {}
         candidates = gather(query, qvec, top, weight, vectors, snap.text_before)
         timings = {"rewrite": (t1 - t0) * 1000, "embed": (t2 - t1) * 1000, "retrieve": (t3 - t2) * 1000}
-        return Evidence(question, query, tuple(passages), tuple(candidates), weight, len(top), timings, t0)
+        return Evidence(
+            question, query, tuple(passages), tuple(candidates), weight, len(top), timings, t0, snap
+        )
 
     def answer_from(self, found: Evidence, calibration: Calibration | None = None) -> Answer:
         """The answer :meth:`ask` gives from ``found`` (with this calibration, by default the index's)."""
@@ -311,7 +322,7 @@ class Assistant:
         say = parse_say_question(found.query)
         composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages)
         t4 = time.perf_counter()
-        citations = _citations(composed)
+        citations = _citations(composed, found.snapshot or self.store.snapshot())
         text = " ".join(
             f"{_lead(c)}{c.sentence} [{cite.n}]" for c, cite in zip(composed.picked, citations, strict=True)
         )
@@ -384,13 +395,22 @@ class Assistant:
             index=str(self.directory), articles=counts.articles, chunks=counts.chunks,
             model=s.model_name, model_path=s.model_path, dimension=s.dim, chunk_size=s.chunk.size,
             chunk_overlap=s.chunk.overlap, tokenizer=s.chunk.encoding, vector_index=s.vector_index,
-            bytes_on_disk=size,
+            bytes_on_disk=size, copy_groups=self.copy_groups(),
         )  # fmt: skip
 
     def counts(self) -> Counts:
         """How many articles and chunks (cheap: no walk over the index folder)."""
         c = self.store.counts()
         return Counts(c["articles"], c["chunks"])
+
+    def copy_groups(self) -> list[dict[str, Any]]:
+        """Syndicated copies: per group its ``representative`` (the copy answers cite),
+        that copy's ``title``, and its ``members`` (representative first), largest first."""
+        groups = [
+            {"representative": rep, "title": members[0]["title"], "members": members}
+            for rep, members in self.store.copy_groups().items()
+        ]
+        return sorted(groups, key=lambda g: (-len(g["members"]), g["title"], g["representative"]))
 
     def articles(self) -> list[StoredArticle]:
         """Every article's metadata and chunk count, newest date first."""
@@ -410,16 +430,34 @@ class Assistant:
         self.close()
 
 
-def _citations(composed: Composed) -> tuple[Citation, ...]:
+def _one_copy(snap: Snapshot, passages: list[Passage]) -> list[Passage]:
+    """The passages of one copy per group of syndicated copies: the representative's
+    when it was found (see index.text.syndication.representative), else the best-ranked copy's."""
+    groups = snap.copy_groups({p.article_id for p in passages})
+    group_of = {m["article_id"]: rep for rep, members in groups.items() for m in members}
+    found = {p.article_id for p in passages}
+    chosen: dict[str, str] = {}
+    for p in passages:
+        rep = group_of.get(p.article_id)
+        if rep is not None and rep not in chosen:
+            chosen[rep] = rep if rep in found else p.article_id
+    keep = {aid: chosen.get(rep, aid) == aid for aid, rep in group_of.items()}
+    return [p for p in passages if keep.get(p.article_id, True)]
+
+
+def _citations(composed: Composed, snap: Snapshot) -> tuple[Citation, ...]:
     out = []
+    groups = snap.copy_groups({c.passage.article_id for c in composed.picked}) if composed.picked else {}
     for n, (c, score) in enumerate(zip(composed.picked, composed.scores, strict=True), start=1):
         p = c.passage
+        also = [m for ms in groups.values() if any(x["article_id"] == p.article_id for x in ms) for m in ms]
         out.append(
             Citation(
                 n=n, article_id=p.article_id, title=p.title, date=p.date, source=p.source, url=p.url,
                 sentence=c.sentence, passage=p.text, start=c.start, end=c.end,
                 score=round(score, 4), passage_start=p.start, passage_end=p.end,
-                speaker=c.speaker,
+                speaker=c.speaker, page=page_of(snap.page_starts(p.article_id), c.start),
+                also_in=tuple(m for m in also if m["article_id"] != p.article_id),
             )
         )  # fmt: skip
     return tuple(out)

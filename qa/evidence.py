@@ -25,12 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from index.embed.sentences import SentenceVectors
-from index.text.sentences import is_prose, sentence_spans
-from index.text.terms import tokenize
+from index import SentenceVectors, is_prose, sentence_spans, tokenize
 from qa.answertype import answer_type, holds
 from qa.quotes import is_quote, speaker_of
 from qa.sentences import coverage, sentences, similarities
@@ -77,6 +76,7 @@ class Evidence:
     answer_passages: int  # how many of the passages the candidates come from
     timings_ms: dict[str, float]
     started: float = 0.0  # time.perf_counter() when the question came in
+    snapshot: Any = None  # the read it was found in (index.storage.snapshot.Snapshot): citations read it too
 
 
 @dataclass(frozen=True)

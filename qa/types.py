@@ -29,7 +29,9 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """One cited sentence: ``start``/``end`` are offsets of the sentence in the article."""
+    """One cited sentence: ``start``/``end`` are offsets of the sentence in the article.
+    ``page`` is its page in a PDF (None for other articles); ``also_in`` lists the other
+    outlets that ran the same story (``{"article_id", "title", "source", "date", "url"}``)."""
 
     n: int
     article_id: str
@@ -45,9 +47,11 @@ class Citation:
     passage_start: int = 0
     passage_end: int = 0
     speaker: str | None = None  # who the sentence quotes, when it is a quote and that is known
+    page: int | None = None
+    also_in: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return asdict(self) | {"also_in": [dict(m) for m in self.also_in]}  # a list, as JSON gives it back
 
 
 STATUSES = ("answer", "tentative", "declined")
@@ -105,6 +109,7 @@ class IndexStats:
     tokenizer: str
     vector_index: str
     bytes_on_disk: int
+    copy_groups: list[dict[str, Any]] = field(default_factory=list)  # see Assistant.copy_groups
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

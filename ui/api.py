@@ -35,7 +35,8 @@ def make_api(
 
         Returns the answer JSON: question, answer (sentences each followed by [n]), abstained,
         abstain_reason, query (the question after follow-up rewriting), citations (n, article_id,
-        title, date, source, url, sentence, passage, start, end, score, passage_start, passage_end),
+        title, date, source, url, sentence, passage, start, end, score, passage_start, passage_end,
+        speaker, page (in a PDF, else null), also_in (other outlets that ran the same story)),
         passages and timings_ms.
 
         Args:

@@ -27,6 +27,7 @@ a.qa-cite:hover { background: var(--color-accent); color: white !important; }
 .qa-source-title { font-weight: 600; }
 .qa-num { color: var(--color-accent); margin-right: 0.2em; }
 .qa-meta { color: var(--body-text-color-subdued); font-size: 0.85em; margin: 0.15em 0 0.3em; }
+.qa-also, .qa-groups { color: var(--body-text-color-subdued); font-size: 0.85em; margin: 0.3em 0 0; }
 .qa-passage {
   margin: 0.4em 0 0.2em; padding: 0.2em 0.6em; border-left: 3px solid var(--border-color-primary);
   white-space: pre-wrap; font-size: 0.92em; line-height: 1.45;

@@ -17,11 +17,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from index.errors import QAError
+from index import ChunkSettings, QAError
+from qa import MODES
 from ui.terminal import os_error_message, silence_stdout
 from ui.webcli import WATCH_EXAMPLES, add_fetch_options, add_watch_options, fetch_options, run_watch
 
 FALLBACK_INDEX = ".qa/index"
+CHUNK = ChunkSettings()  # the defaults of a new index
 DEMO_INDEX = ".qa/demo"
 
 EXAMPLES = {
@@ -52,8 +54,7 @@ EXAMPLES = {
     "  qa bench --quick                        # SQuAD ingest + its real index (minutes)\n"
     "  qa bench --quick --sizes 20000          # ... plus a synthetic index of 20,000 chunks\n"
     "  qa bench --out /tmp/b                   # everything: SciFact too, 10k (real), 100k, 1M\n"
-    "  qa bench --skip-ingest --sizes 100k,1M  # query side only; cached indexes are reused\n"
-    "  python -m eval.bench --help             # the same command",
+    "  qa bench --skip-ingest --sizes 100k,1M  # query side only; cached indexes are reused\n",
 }
 
 
@@ -86,7 +87,7 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
             )
         return p
 
-    p = command("ingest", "Add articles (.txt .md .html .json .jsonl, folders recursively, web pages).")
+    p = command("ingest", "Add articles (.txt .md .html .json .jsonl .pdf, folders recursively, web pages).")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files, folders or http(s):// page URLs to add")
     add_fetch_options(p)
     p.add_argument(
@@ -96,10 +97,10 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         "default: packaged all-MiniLM-L6-v2; 'hash:256' for a model-free test index)",
     )
     p.add_argument(
-        "--chunk-size", type=int, default=200, metavar="N", help="tokens per chunk (new index only)"
+        "--chunk-size", type=int, default=CHUNK.size, metavar="N", help="tokens per chunk (new index only)"
     )
     p.add_argument(
-        "--chunk-overlap", type=int, default=40, metavar="N", help="overlap tokens (new index only)"
+        "--chunk-overlap", type=int, default=CHUNK.overlap, metavar="N", help="overlap tokens (new index)"
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -119,7 +120,7 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         p.add_argument("-k", type=int, default=None, metavar="N", help="passages to retrieve (default 5)")
         p.add_argument(
             "--mode",
-            choices=("hybrid", "fusion", "dense", "bm25", "rrf"),
+            choices=MODES,
             default="hybrid",
             help="retrieval mode (default: hybrid; fusion = hybrid without re-scoring by best sentence)",
         )

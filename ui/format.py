@@ -181,9 +181,25 @@ def _passage_card(cites: list[Citation], turn: int, focus: int | None) -> str:
     return (
         f"<div class='{cls}' id='qa-src-{cite_ref(turn, c.n)}' data-cites=' {' '.join(map(str, numbers))} '>"
         f"<div class='qa-source-title'>{label} {html.escape(c.title)}</div>"
-        f"<div class='qa-meta'>{meta_html(c.date, c.source, c.url)}</div>"
-        f"<div class='qa-passage'>{snippet}</div>{more}</div>"
+        f"<div class='qa-meta'>{meta_html(c.date, c.source, c.url)}{pages_label(cites)}</div>"
+        f"<div class='qa-passage'>{snippet}</div>{more}{also_in_html(c)}</div>"
     )
+
+
+def pages_label(cites: Sequence[Citation]) -> str:
+    """`` · p. 2`` (or ``pp. 2, 3``) for citations from a PDF; empty for other articles."""
+    pages = sorted({c.page for c in cites if c.page is not None})
+    if not pages:
+        return ""
+    return f" · {'p.' if len(pages) == 1 else 'pp.'} {', '.join(map(str, pages))}"
+
+
+def also_in_html(c: Citation) -> str:
+    """The other outlets that ran the same story (syndicated copies), escaped; empty if none."""
+    if not c.also_in:
+        return ""
+    items = [meta_html(m.get("date"), m.get("source") or m.get("title"), m.get("url")) for m in c.also_in]
+    return f"<div class='qa-also'>Also in: {'; '.join(items)}</div>"
 
 
 def _passage_item(p: Passage, rank: int) -> str:

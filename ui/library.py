@@ -20,7 +20,7 @@ from typing import Any
 from qa import Assistant, IndexStats, QAError, StoredArticle
 
 # The types index.sources.readers reads (tests/unit/ui/test_library.py checks they match).
-UPLOAD_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
+UPLOAD_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf")
 MAX_FILE_MB = 10
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
 MAX_FILES = 50
@@ -41,9 +41,6 @@ def uploads_dir(assistant: Assistant) -> Path:
 def check_upload(path: Path) -> str | None:
     """Why this file cannot be added, or None when it may be."""
     suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        accepted = ", ".join(UPLOAD_TYPES)
-        return f"PDF is not read yet; save the article as text or HTML, or upload one of {accepted}"
     if suffix not in UPLOAD_TYPES:
         kind = f"{suffix} files" if suffix else "files without an extension"
         return f"{kind} are not articles this reads; upload one of {', '.join(UPLOAD_TYPES)}"
@@ -223,7 +220,28 @@ def stats_html(stats: IndexStats) -> str:
         f"<div class='qa-stat-k'>{html.escape(k)}</div></div>"
         for k, v in items
     )
-    return f"<div class='qa-stats' title='{html.escape(stats.index)}'>{cells}</div>"
+    box = f"<div class='qa-stats' title='{html.escape(stats.index)}'>{cells}</div>"
+    return box + groups_html(stats.copy_groups)
+
+
+def groups_html(groups: Sequence[dict[str, Any]], limit: int = 20) -> str:
+    """The groups of syndicated copies (the same story from several outlets), escaped:
+    the copy answers cite first, then the others; empty when there are none."""
+    if not groups:
+        return ""
+    items = []
+    for g in groups[:limit]:
+        outlets = ", ".join(
+            html.escape(" ".join(x for x in (m.get("source") or "no source", m.get("date") or "") if x))
+            for m in g["members"]
+        )
+        items.append(f"<li><b>{html.escape(g['title'])}</b>: {outlets}</li>")
+    more = f"<li>and {len(groups) - limit} more</li>" if len(groups) > limit else ""
+    return (
+        f"<details class='qa-groups'><summary>{len(groups)} {'story' if len(groups) == 1 else 'stories'} "
+        "run by several outlets "
+        f"(answers cite the first copy)</summary><ul>{''.join(items)}{more}</ul></details>"
+    )
 
 
 def remove_article(assistant: Assistant, article_id: str | None) -> tuple[bool, str]:

@@ -64,9 +64,18 @@ def format_answer(answer: Any) -> str:
         meta = ", ".join(x for x in (c.date, c.source) if x)
         lines.append(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
         who = f" ({c.speaker})" if c.speaker else ""
-        lines.append(f'    "{c.sentence}"{who}  [chars {c.start}-{c.end} of {c.article_id}]')
+        page = f"p. {c.page}, " if c.page is not None else ""
+        lines.append(f'    "{c.sentence}"{who}  [{page}chars {c.start}-{c.end} of {c.article_id}]')
+        if c.also_in:
+            lines.append("    also in: " + "; ".join(_outlet(m) for m in c.also_in))
     lines.append(f"(confidence {answer.confidence:.2f}: {_STATUS[answer.status]})")
     return "\n".join(lines)
+
+
+def _outlet(m: dict[str, Any]) -> str:
+    """``Source (date)`` of another copy of a cited story, or its title when it names no source."""
+    meta = ", ".join(x for x in (m.get("date"), m.get("article_id")) if x)
+    return f"{m.get('source') or m.get('title')} ({meta})"
 
 
 _STATUS = {
@@ -77,7 +86,12 @@ _STATUS = {
 
 
 def format_stats(stats: dict[str, Any]) -> str:
-    lines = [f"{k}: {v}" for k, v in stats.items() if k != "articles_list"]
+    lines = [f"{k}: {v}" for k, v in stats.items() if k not in ("articles_list", "copy_groups")]
+    groups = stats.get("copy_groups", [])
+    lines.append(f"copy groups: {len(groups)} (the same story from several outlets; answers cite the first)")
+    for g in groups:
+        lines.append(f"  {g['title']}")
+        lines += [f"    {m['article_id']}  {m['date'] or '-'}  {m['source'] or '-'}" for m in g["members"]]
     for a in stats.get("articles_list", []):
         lines.append(
             f"  {a['id']}  {a['date'] or '-'}  {a['source'] or '-'}  {a['chunks']} chunks  {a['title']}"

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from index.sources.web import FetchSettings, is_url
+from index import FetchSettings, is_url
 
 WATCH_EXAMPLES = (
     "examples:\n  qa watch news/ https://example.org/rss.xml --every 15m --index /srv/qa/index\n"
@@ -111,7 +111,7 @@ def run_watch(args: argparse.Namespace) -> int:
 
 
 def _interval(text: str) -> tuple[float, str]:
-    from index.sources.watch import parse_every
+    from index import parse_every
 
     try:
         return parse_every(text), text

@@ -26,6 +26,7 @@ class Article:
     url: str | None = None
     author: str | None = None
     origin: str | None = None
+    pages: tuple[int, ...] | None = None  # a PDF's page start offsets in ``text``; None for other files
 
     @property
     def content_hash(self) -> str:

@@ -1,4 +1,4 @@
-"""Read articles from files: .txt, .md, .html/.htm, .json, .jsonl.
+"""Read articles from files: .txt, .md, .html/.htm, .json, .jsonl, .pdf (index/sources/pdf.py).
 
 A file or record that cannot be read becomes a :class:`Problem` naming the
 path (and line) and the reason; everything else is still read. Nothing read
@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from index.text.sentences import clean_text
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".pdf")
 MAX_FILE_MB = 256  # per file; a bigger JSONL can be split (articles have no limit of their own)
 _OPTIONAL = ("date", "url", "author", "source")
 # C0 controls but tab and newlines, DEL, C1 controls, unpaired surrogates, noncharacters.
@@ -115,8 +115,10 @@ def read_file(path: Path) -> tuple[list[Article], list[Problem]]:
                 f"the file is {size / 1024 / 1024:.0f} MB, over the {MAX_FILE_MB} MB limit per file; "
                 "split it into several files"
             )
-        text = decode(path.read_bytes())
         suffix = path.suffix.lower()
+        if suffix == ".pdf":
+            return [_read_pdf(path)], []
+        text = decode(path.read_bytes())
         if suffix in (".json", ".jsonl"):
             return _read_records(path, text, suffix == ".jsonl")
         if suffix in (".html", ".htm"):
@@ -163,6 +165,8 @@ def decode(data: bytes) -> str:
     if not data.strip():
         raise _Skip("empty file")
     for magic, kind in _MAGIC:
+        if data.startswith(magic) and kind == "a PDF":
+            raise _Skip("binary file (a PDF) under another name; name it .pdf to have it read as a PDF")
         if data.startswith(magic):
             raise _Skip(f"binary file ({kind}); convert it to text, Markdown, HTML or JSON first")
     text = _decode_unicode(data)
@@ -312,6 +316,22 @@ def _read_html(path: Path, text: str) -> Article:
     }
     key = meta["url"] or _path_key(path)
     return _finish(path, key, title or path.stem, "\n\n".join(lines), meta)
+
+
+def _read_pdf(path: Path) -> Article:
+    from index.sources.pdf import PdfError, join_pages, read_pdf, title_and_pages
+
+    data = path.read_bytes()
+    if not data.strip():
+        raise _Skip("empty file")
+    try:
+        pdf = read_pdf(data)
+    except PdfError as exc:
+        raise _Skip(exc.reason) from exc
+    title, pages = title_and_pages(pdf, path.stem)
+    text, starts = join_pages(pages)
+    art = _finish(path, _path_key(path), title, text, {"author": pdf.author, "date": pdf.date})
+    return replace(art, pages=starts) if art.text == text else art  # cleaning kept the offsets, or no pages
 
 
 def _read_records(path: Path, text: str, lines: bool) -> tuple[list[Article], list[Problem]]:

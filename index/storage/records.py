@@ -9,7 +9,7 @@ import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -17,6 +17,7 @@ import numpy as np
 
 from index.errors import IndexMismatchError
 from index.sources.article import Article
+from index.storage import extras
 from index.storage.manifest import FORMAT_VERSION, MANIFEST, IndexSettings, write_manifest
 
 log = logging.getLogger(__name__)
@@ -230,7 +231,7 @@ def article(conn: sqlite3.Connection, article_id: str) -> Article | None:
     row = conn.execute(
         "SELECT id, title, text, date, source, url, author, origin FROM articles WHERE id=?", (article_id,)
     ).fetchone()
-    return Article(*row) if row else None
+    return replace(Article(*row), pages=extras.page_starts(conn, article_id)) if row else None
 
 
 def text_before(conn: sqlite3.Connection, article_id: str, start: int, chars: int) -> str:
@@ -391,6 +392,7 @@ def commit(
                     for i, ch in enumerate(new)
                 ],
             )
+        extras.write(cur, [a for a, _ in upserts], removals)  # PDF pages, syndicated-copy groups
         cur.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation(conn) + 1),))
 
 
@@ -422,6 +424,12 @@ def reading(index_dir: Path) -> Iterator[sqlite3.Connection]:
 
 def chunk_count(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """``{"articles": N, "chunks": M}``."""
+    a = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    return {"articles": int(a), "chunks": chunk_count(conn)}
 
 
 def article_texts(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:

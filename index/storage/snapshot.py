@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -91,6 +91,14 @@ class Snapshot(Protocol):
         """Up to ``chars`` characters of the article just before offset ``start``."""
         ...
 
+    def page_starts(self, article_id: str) -> tuple[int, ...] | None:
+        """A PDF article's page start offsets (None for other articles)."""
+        ...
+
+    def copy_groups(self, article_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """The syndicated-copy groups of these articles: ``{representative id: members}``."""
+        ...
+
 
 @dataclass(frozen=True)
 class _Bm25Scores:
@@ -138,6 +146,8 @@ class RecordReader(Protocol):
     def sentence_blobs(self, ids: Sequence[int]) -> dict[int, bytes | None]: ...
     def article(self, article_id: str) -> Article | None: ...
     def text_before(self, article_id: str, start: int, chars: int = 600) -> str: ...
+    def page_starts(self, article_id: str) -> tuple[int, ...] | None: ...
+    def copy_groups(self, article_ids: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]: ...
 
 
 @dataclass(frozen=True)
@@ -179,6 +189,12 @@ class LocalSnapshot:
 
     def text_before(self, article_id: str, start: int, chars: int = 600) -> str:
         return self.records.text_before(article_id, start, chars)
+
+    def page_starts(self, article_id: str) -> tuple[int, ...] | None:
+        return self.records.page_starts(article_id)
+
+    def copy_groups(self, article_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        return self.records.copy_groups(list(article_ids))
 
 
 def fill_missing(scores: dict[int, float], source: Scores, chunk_ids: Sequence[int]) -> None:

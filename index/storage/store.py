@@ -30,13 +30,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from index.config import Config
 from index.errors import IndexCorruptError, QAError
 from index.sources.article import Article
-from index.storage import records, views
+from index.storage import extras, records, views
 from index.storage.lock import LOCK_FILE, WriterLock
 from index.storage.manifest import MANIFEST, IndexSettings, read_manifest, write_manifest
 from index.storage.records import DB, ChunkRecord, NewChunk, StoredArticle
@@ -126,8 +127,8 @@ class IndexStore:
     def open(
         cls, directory: str | Path, writer: WriterLock | None = None, config: Config | None = None
     ) -> IndexStore:
-        """The index in ``directory``; ``config.vector_index``, when set and not the index's
-        own, switches the index to that kind (saved; needs the writer lock)."""
+        """The index in ``directory`` (``config.nprobe`` applies to its searches; the vector
+        index kind is the index's own, see :meth:`switch_vector_index`)."""
         config = config or Config()
         d = Path(directory)
         db = d / DB
@@ -164,12 +165,13 @@ class IndexStore:
                     records.put_settings(store._conn, settings.to_dict())
             finally:
                 store.writer.release()
-        if config.vector_index is not None and config.vector_index != settings.vector_index:
-            store.switch_vector_index(config.vector_index)
         return store
 
     def switch_vector_index(self, kind: str) -> None:
-        """Save ``kind`` (auto, flat, ivf) as this index's vector index kind and rebuild FAISS."""
+        """Save ``kind`` (auto, flat, ivf) as this index's vector index kind and rebuild FAISS
+        (a write: readers never change an index's kind)."""
+        if kind == self.settings.vector_index:
+            return
         with self.writing():
             self.settings = replace(self.settings, vector_index=kind)
             with self._lock:
@@ -236,9 +238,7 @@ class IndexStore:
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            a = self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-            c = self._conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        return {"articles": int(a), "chunks": int(c)}
+            return records.counts(self._conn)
 
     def article(self, article_id: str) -> Article | None:
         with self._lock:
@@ -248,6 +248,16 @@ class IndexStore:
         """Up to ``chars`` characters of the article just before offset ``start``."""
         with self._lock:
             return records.text_before(self._conn, article_id, start, chars)
+
+    def page_starts(self, article_id: str) -> tuple[int, ...] | None:
+        """A PDF article's page start offsets (None for other articles)."""
+        with self._lock:
+            return extras.page_starts(self._conn, article_id)
+
+    def copy_groups(self, article_ids: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Syndicated copies: ``{representative id: members}``, all groups or those of ``article_ids``."""
+        with self._lock:
+            return extras.groups(self._conn, None if article_ids is None else list(article_ids))
 
     def articles(self) -> list[StoredArticle]:
         """Every article's metadata and chunk count, newest date first."""

@@ -195,7 +195,7 @@ def test_upload_an_article_ask_it_then_remove_it(page, served, shots):
     results = page.locator("#qa-results")
     assert "added" in results.inner_text() and "Quillon Point lighthouse" in results.inner_text()
     rows = {r.split("\t")[0]: r for r in results.locator("tr").all_inner_texts()}
-    assert "PDF is not read yet" in rows["report.pdf"] and ".txt" in rows["report.pdf"]  # one message, why
+    assert "damaged PDF" in rows["report.pdf"] and "save it again" in rows["report.pdf"]  # one message, why
     assert ".exe files are not articles" in rows["notes.exe"]
     # no result is broken inside a word: each result fits on one line of its cell
     cells = "[...document.querySelectorAll('#qa-results td:nth-child(2)')]"

@@ -128,7 +128,7 @@ FILES = [
     FileCase(
         "unsupported .docx", {"notes.docx": b"PK\x03\x04"}, ("unsupported file type .docx; supported:",)
     ),
-    FileCase("unsupported .pdf", {"paper.pdf": b"%PDF-1.4"}, ("unsupported file type .pdf",)),
+    FileCase("damaged .pdf", {"paper.pdf": b"%PDF-1.4"}, ("damaged PDF",)),
     FileCase("no extension", {"README": b"hello"}, ("unsupported file type (no extension)",)),
     FileCase(
         "HTML and JS in title and text",

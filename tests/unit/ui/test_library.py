@@ -44,9 +44,8 @@ def test_each_file_gets_a_result_and_bad_ones_say_why(assistant, tmp_path):
         by_file.setdefault(row[0], []).append(row)
     assert by_file["lighthouse.txt"][0][1:3] == ["added", "Quillon Point lighthouse to shine again"]
     assert (
-        by_file["report.pdf"][0][1] == "rejected"
-        and "PDF is not read yet" in by_file["report.pdf"][0][3]
-        and ".txt" in by_file["report.pdf"][0][3]
+        by_file["report.pdf"][0][1] == "rejected"  # read as a PDF now: this one is only a header
+        and "damaged PDF" in by_file["report.pdf"][0][3]
     )
     assert by_file["empty.md"][0][1:] == ["rejected", "", "the file is empty"]
     assert sorted(r[1] for r in by_file["records.jsonl"]) == ["added", "rejected"]
