@@ -54,7 +54,7 @@ EXAMPLES = {
     "  qa bench --quick                        # SQuAD ingest + its real index (minutes)\n"
     "  qa bench --quick --sizes 20000          # ... plus a synthetic index of 20,000 chunks\n"
     "  qa bench --out /tmp/b                   # everything: SciFact too, 10k (real), 100k, 1M\n"
-    "  qa bench --skip-ingest --sizes 100k,1M  # query side only; cached indexes are reused\n",
+    "  qa bench --skip-ingest --sizes 100k,1M  # query side only; cached indexes are reused\n"
 }
 
 
