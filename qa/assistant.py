@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from index.embed.pytorch import CrossEncoderReranker
 
 MAX_QUESTION_CHARS = 2000
+ROBOTS_FILE = "robots.json"  # the robots.txt rules of the sites fetched, kept for a day
 RERANK_DEPTH = 20  # candidates the optional cross-encoder re-scores
 MAX_K = 100
 DEFAULT_K = 5
@@ -209,8 +210,15 @@ class Assistant:
         with self._write_lock:
             if self.config.vector_index is not None:  # asked for another kind: it changes with this write
                 self.store.switch_vector_index(self.config.vector_index)
-            fetcher = self._fetchers.setdefault(fetch or FetchSettings(), Fetcher(fetch))
+            fetcher = self._fetcher(fetch)
             return ingest_sources(self.store, self.embedder, paths, feeds, fetcher=fetcher, progress=progress)
+
+    def _fetcher(self, fetch: FetchSettings | None) -> Fetcher:
+        """One fetcher per settings, its robots.txt rules kept beside the index for a day."""
+        settings = fetch or FetchSettings()
+        if settings not in self._fetchers:
+            self._fetchers[settings] = Fetcher(settings, self.directory / ROBOTS_FILE)
+        return self._fetchers[settings]
 
     def watch(
         self,
@@ -228,7 +236,7 @@ class Assistant:
         have run; ``say`` gets each cycle's line. Returns the number of cycles run."""
         from index.sources.watch import watch
 
-        fetcher = self._fetchers.setdefault(fetch or FetchSettings(), Fetcher(fetch))
+        fetcher = self._fetcher(fetch)
         return watch(
             self.store, self.embedder, sources, every=every, fetcher=fetcher, say=say, stop=stop,
             cycles=cycles,

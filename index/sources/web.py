@@ -3,8 +3,10 @@
 What it does for every request, in order:
 
 * only ``http`` and ``https`` URLs;
-* robots.txt: fetched once per host (``scheme://host/robots.txt``) and kept by the
-  fetcher for a day (a failure for ten minutes), read with :mod:`urllib.robotparser` for our User-Agent token
+* robots.txt: fetched once per host (``scheme://host/robots.txt``) and kept for a day
+  (a failure for ten minutes; with ``robots_file``, a file beside the index, the rules
+  last across processes too, so a rerun of the same feed asks for the feed alone),
+  read with :mod:`urllib.robotparser` for our User-Agent token
   (``article-qa``). A missing robots.txt (404 and other 4xx) allows everything;
   401/403 disallow the whole host (as :mod:`urllib.robotparser` does); a robots.txt
   that cannot be fetched (5xx, timeout, no such host) disallows the host for this
@@ -25,7 +27,9 @@ Every failure is a :class:`FetchError` whose message is one plain line.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import socket
 import ssl
 import threading
@@ -35,6 +39,7 @@ import urllib.request
 import urllib.robotparser
 from dataclasses import dataclass
 from email.message import Message
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,7 @@ FEED_TYPES = ("xml", "rss", "atom", "text/plain")  # substrings: application/rss
 _CHUNK = 64 * 1024
 ROBOTS_TTL = 24 * 3600.0  # seconds a host's robots.txt is kept (RFC 9309 allows a day)
 ROBOTS_RETRY = 600.0  # seconds before a robots.txt that failed is asked for again
+Robots = urllib.robotparser.RobotFileParser | str  # a host's rules, or why it is skipped
 
 
 @dataclass(frozen=True)
@@ -82,8 +88,10 @@ class FetchError(Exception):
 class Fetcher:
     """Fetches URLs under one :class:`FetchSettings`; safe to share between threads."""
 
-    def __init__(self, settings: FetchSettings | None = None) -> None:
+    def __init__(self, settings: FetchSettings | None = None, robots_file: Path | None = None) -> None:
         self.settings = settings or FetchSettings()
+        self.robots_file = robots_file
+        self._kept = _read_kept(robots_file)  # host -> (kind, robots.txt text or why refused, until)
         self._opener = urllib.request.build_opener(_NoRedirect())
         self._robots: dict[str, tuple[urllib.robotparser.RobotFileParser | str, float]] = {}
         self._robots_lock = threading.Lock()
@@ -187,19 +195,46 @@ class Fetcher:
         with lock:  # one robots.txt request per host; other hosts go on meanwhile
             robots, until = self._robots.get(host, ("", 0.0))
             if time.monotonic() >= until:
-                robots = self._load_robots(url)
-                ttl = ROBOTS_RETRY if isinstance(robots, str) else ROBOTS_TTL
+                robots, ttl = self._kept_robots(url, host) or self._fresh_robots(url, host)
                 self._robots[host] = (robots, time.monotonic() + ttl)
         if isinstance(robots, str):
             raise FetchError(robots)
         if not robots.can_fetch(AGENT_TOKEN, url):
             raise FetchError(f"robots.txt of {host} disallows this page for {AGENT_TOKEN}")
 
-    def _load_robots(self, url: str) -> urllib.robotparser.RobotFileParser | str:
-        """The host's rules, or (a string) why the host is skipped this run."""
+    def _kept_robots(self, url: str, host: str) -> tuple[Robots, float] | None:
+        """The rules kept in ``robots_file`` for ``host`` while they are fresh."""
+        kept = self._kept.get(host)
+        left = (kept[2] - time.time()) if kept else 0.0
+        if kept is None or left <= 0:
+            return None
+        kind, text = kept[0], kept[1]
+        if kind == "refused":
+            return text, left
+        parts = urlsplit(url)
+        parser = urllib.robotparser.RobotFileParser(f"{parts.scheme}://{parts.netloc}/robots.txt")
+        parser.parse(text.splitlines())
+        return parser, left
+
+    def _fresh_robots(self, url: str, host: str) -> tuple[Robots, float]:
+        """The host's rules fetched now (kept in ``robots_file`` unless the fetch failed)."""
+        robots, text = self._load_robots(url)
+        if isinstance(robots, str) and text is None:
+            return robots, ROBOTS_RETRY  # could not be read: asked again in ten minutes, never kept
+        until = time.time() + ROBOTS_TTL
+        refused = isinstance(robots, str)
+        self._kept[host] = ("refused", robots, until) if refused else ("rules", text or "", until)
+        _write_kept(self.robots_file, self._kept)
+        return robots, ROBOTS_TTL
+
+    def _load_robots(self, url: str) -> tuple[urllib.robotparser.RobotFileParser | str, str | None]:
+        """The host's rules and the robots.txt text they came from; or (a string) why the
+        host is skipped, with text "" when that is the host's answer (401/403) and None
+        when the file could not be read at all."""
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
         parser = urllib.robotparser.RobotFileParser(robots_url)
+        text = ""
         try:
             _, page = self._get(robots_url, ())
             text = (page.body if page else b"").decode("utf-8", errors="replace")
@@ -207,12 +242,13 @@ class Fetcher:
         except FetchError as exc:
             reason = str(exc)
             if reason.startswith(("HTTP 401", "HTTP 403")):
-                return f"robots.txt of {parts.netloc} is refused ({reason}), which disallows the site"
-            if reason.startswith("HTTP 4"):
-                parser.parse([])  # no robots.txt: everything allowed
-            else:
-                return f"robots.txt of {parts.netloc} could not be read ({reason}); site skipped this run"
-        return parser
+                return f"robots.txt of {parts.netloc} is refused ({reason}), which disallows the site", ""
+            if not reason.startswith("HTTP 4"):
+                why = f"robots.txt of {parts.netloc} could not be read ({reason}); site skipped this run"
+                return why, None
+            parser.parse([])  # no robots.txt: everything allowed
+            text = ""
+        return parser, text
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -252,6 +288,31 @@ def _network_reason(reason: object, timeout: float) -> str:
         return f"TLS error: {reason.reason or reason}"
     text = " ".join(str(getattr(reason, "strerror", None) or reason).split())
     return f"network error: {text}"[:300]
+
+
+def _read_kept(path: Path | None) -> dict[str, tuple[str, str, float]]:
+    """The robots.txt rules kept in ``path`` (a damaged or missing file keeps none)."""
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(h): (str(v[0]), str(v[1]), float(v[2])) for h, v in data.items()}
+    except (OSError, ValueError, TypeError, IndexError, AttributeError):
+        return {}
+
+
+def _write_kept(path: Path | None, kept: dict[str, tuple[str, str, float]]) -> None:
+    """Save the rules that are still fresh (temporary file and rename; a failure only logs)."""
+    if path is None:
+        return
+    now = time.time()
+    fresh = {h: list(v) for h, v in kept.items() if v[2] > now}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(fresh), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not keep robots.txt rules in %s (%s); asked for again next run", path, exc)
 
 
 def is_url(text: str) -> bool:

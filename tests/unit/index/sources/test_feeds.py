@@ -175,7 +175,8 @@ def test_cli_feed_ingest_reports_each_bad_source_and_reruns_unchanged(web, tmp_p
     pages = len(pages_fetched(web))
     again = run_qa("ingest", "--feed", web.url("/feed.rss"), *args, timeout=120)
     assert again.returncode == 0 and f"{len(ARTICLES)} unchanged" in again.stdout
-    assert len(pages_fetched(web)) == pages  # a new process asks for robots.txt and the feed, no page
+    assert len(pages_fetched(web)) == pages and web.log[-1] == "/feed.rss"
+    assert web.log.count("/robots.txt") == 1  # kept beside the index: a new process asks for the feed alone
     assert run_qa("ingest", *args).returncode == 2
 
 

@@ -65,6 +65,27 @@ def test_robots_txt_is_read_once_and_the_disallowed_page_never_requested(web):
     assert web.requests("/robots.txt") == 1
 
 
+def test_robots_txt_rules_kept_in_a_file_last_across_fetchers_for_a_day(web, tmp_path, monkeypatch):
+    kept = tmp_path / "robots.json"
+    first = Fetcher(FAST, kept)
+    first.fetch(web.url("/news/1.html"))
+    second = Fetcher(FAST, kept)  # a new process, say
+    with pytest.raises(FetchError, match="disallows this page"):
+        second.fetch(web.url("/private/secret.html"))
+    second.fetch(web.url("/news/2.html"))
+    assert web.requests("/robots.txt") == 1 and web.requests("/private/secret.html") == 0
+    web.routes["/robots.txt"] = Response(500, b"oops")  # a failure is never kept
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 25 * 3600)  # a day later the rules are stale
+    with pytest.raises(FetchError, match="could not be read"):
+        Fetcher(FAST, kept).fetch(web.url("/news/3.html"))
+    assert web.requests("/robots.txt") == 2
+    del web.routes["/robots.txt"]  # 404 now: everything allowed
+    kept.write_text("not json")  # a damaged file keeps nothing, and is not an error
+    assert Fetcher(FAST, kept).fetch(web.url("/news/3.html")).body
+    assert web.requests("/robots.txt") == 3
+
+
 def test_robots_txt_that_fails_skips_the_site_and_403_disallows_it(web):
     web.routes["/robots.txt"] = Response(500, b"oops")
     with pytest.raises(FetchError, match="could not be read"):
