@@ -371,11 +371,10 @@ class Assistant:
             return question, min(DEFAULT_K, chunks), snap
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise InputError(f"k of {k!r} is not a positive whole number; ask for k >= 1")
-        if k > min(MAX_K, chunks):
-            raise InputError(
-                f"k of {k} is larger than allowed here ({chunks} chunks indexed, at most {MAX_K}); "
-                f"ask for k <= {min(MAX_K, chunks)}"
-            )
+        if k > chunks:
+            raise InputError(f"k of {k} is larger than the index ({chunks} chunks); ask for k <= {chunks}")
+        if k > MAX_K:
+            raise InputError(f"k of {k} is more than the most passages shown ({MAX_K}); ask for k <= {MAX_K}")
         return question, k, snap
 
     # -- inspecting --------------------------------------------------------

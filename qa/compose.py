@@ -33,7 +33,7 @@ import numpy as np
 from index import article_day, tokenize
 from qa.calibration import Calibration
 from qa.evidence import Candidate, question_terms, softmax
-from qa.quotes import SayQuestion, names_speaker
+from qa.quotes import SayQuestion, has_words, names_speaker, reported_speaker
 from qa.sentences import coverage
 
 NO_ANSWER = "I could not find an answer to that in the indexed articles."
@@ -161,10 +161,22 @@ def _say_pool(
     well they are the speaker's words on the topic (1: quotes of the speaker naming the
     topic, 0.5: the speaker's quotes, 0: not the speaker's words); and what to say if
     the answer turns out tentative (the quotes do not name the topic)."""
-    names = say.speaker_names
-    quotes = [i for i, c in enumerate(candidates) if c.speaker and names_speaker(c.speaker, names)]
+    names, role = say.speaker_names, say.role_words
+    if role:  # "the transport coordinator": the people the passages introduce with that role
+        roled = (c for c in candidates if has_words(c.sentence, role))
+        introduced = (c.speaker or reported_speaker(c.sentence) for c in roled)
+        names = [n for n in introduced if n]
+
+    def speaks(c: Candidate) -> bool:  # a quote by the speaker: by name, or introduced with the role
+        by_role = bool(role) and has_words(c.sentence, role)
+        return bool(c.speaker) and (by_role or any(names_speaker(c.speaker, n.split()) for n in names))
+
+    def mentions(c: Candidate) -> bool:
+        return has_words(c.sentence, role) if role else names_speaker(c.sentence, names)
+
+    quotes = [i for i, c in enumerate(candidates) if speaks(c)]
     if not quotes:
-        if any(names_speaker(c.sentence, names) for c in candidates):
+        if any(mentions(c) for c in candidates):
             about = f" about {say.topic}" if say.topic else ""
             note = (
                 f"The articles mention {say.speaker} but quote none of {say.speaker}'s words{about}; "

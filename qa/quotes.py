@@ -71,6 +71,20 @@ class SayQuestion:
         people = [w for i, w in enumerate(words) if w in named and not _is_demonym(words, i)]
         return people or named or words
 
+    @property
+    def role_words(self) -> list[str]:
+        """For a speaker named by role alone ("the mayor", "the race director": no
+        capitalised word), the role's words (["race", "director"]); else []."""
+        words = [re.sub(r"['\u2019]s$", "", w).strip(".,'\u2019") for w in self.speaker.split()]
+        if not words or any(_is_cap(w) for w in words if w):
+            return []
+        return [w.lower() for w in words if w and w.lower() not in _OPENERS]
+
+
+def has_words(sentence: str, words: Sequence[str]) -> bool:
+    """Whether every one of ``words`` starts a word of ``sentence`` ("mayor" in "Mayor's")."""
+    return bool(words) and all(re.search(rf"\b{re.escape(w)}", sentence, re.IGNORECASE) for w in words)
+
 
 def parse_say_question(question: str) -> SayQuestion | None:
     m = _SAY_QUESTION.match(question)
@@ -209,9 +223,22 @@ def speaker_of(sentence: str, before: Sequence[str] = ()) -> str | None:
     return None
 
 
+def reported_speaker(sentence: str) -> str | None:
+    """The person next to a speech verb, quoted or not ("Regional transport coordinator
+    Pavel Druzhin told reporters the depot ..." -> Pavel Druzhin); None for a pronoun."""
+    outside = unquoted(sentence)
+    for m in _SPEECH.finditer(outside):
+        who = _name_before(outside[: m.start()].split()) or _name_after(outside[m.end() :].split())
+        if who and who not in _PRONOUNS:
+            return who
+    return None
+
+
 def _person_in(before: Sequence[str]) -> str | None:
     """The speaker of the nearest earlier sentence that has one, or else the first
-    person it names outside quotation marks."""
+    person it names outside quotation marks; but a lone capitalised word opening that
+    sentence before lower-case words ("Regional transport coordinator Pavel Druzhin told
+    reporters ...") gives way to the person next to its speech verb."""
     for i in range(len(before) - 1, -1, -1):
         who = speaker_of(before[i], before[:i])
         if who:
@@ -220,7 +247,9 @@ def _person_in(before: Sequence[str]) -> str | None:
         for a, b in _runs(words):
             name = _name_of(_clean(words[a:b]))
             if name:
-                return name
+                opener = a == 0 and b == 1 and b < len(words) and not _is_cap(_bare(words[b]))
+                reported = reported_speaker(before[i]) if opener else None
+                return reported if reported and name not in reported else name
     return None
 
 

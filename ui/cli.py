@@ -175,7 +175,7 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         "--calibration", metavar="FILE", help="answer with this calibration file (default: the model's own)"
     )
 
-    p = command("serve", "Open the chat UI in the browser.")
+    p = command("serve", "Serve the chat UI and the JSON API (open the address it prints in a browser).")
     p.add_argument(
         "--index",
         default=None,
@@ -328,6 +328,8 @@ def _run(args: argparse.Namespace) -> int:
                 print(
                     f"qa: {len(passages)} of the {args.k} passages asked for: {_fewer(args)}", file=sys.stderr
                 )
+            elif not passages:
+                print(f"qa: no passages found: {_fewer(args)}", file=sys.stderr)
             for i, p in enumerate(passages if not args.json else [], start=1):
                 print(f"{i}. {p.title} ({p.article_id}, chars {p.start}-{p.end}, score {p.score:.4f})")
                 print(f"   {' '.join(p.text.split())[:300]}")

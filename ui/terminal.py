@@ -65,7 +65,8 @@ def format_answer(answer: Any) -> str:
         lines.append(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
         who = f" ({c.speaker})" if c.speaker else ""
         page = f"p. {c.page}, " if c.page is not None else ""
-        lines.append(f'    "{c.sentence}"{who}  [{page}chars {c.start}-{c.end} of {c.article_id}]')
+        shown = c.sentence if c.sentence[:1] in "\"\u201c" else f'"{c.sentence}"'
+        lines.append(f"    {shown}{who}  [{page}chars {c.start}-{c.end} of {c.article_id}]")
         if c.also_in:
             lines.append("    also in: " + "; ".join(_outlet(m) for m in c.also_in))
     lines.append(f"(confidence {answer.confidence:.2f}: {_STATUS[answer.status]})")

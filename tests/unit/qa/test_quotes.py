@@ -1,6 +1,6 @@
 import pytest
 
-from qa.quotes import attributed, parse_say_question, speaker_of
+from qa.quotes import attributed, parse_say_question, reported_speaker, speaker_of
 from qa.rewrite import rewrite
 
 
@@ -187,3 +187,40 @@ def test_follow_ups_that_ask_anew_are_not_mangled_and_it_is_the_last_topic():
         rewrite("And the tariffs?", ["What did Trump say about USMCA?"])
         == "What did Trump say about the tariffs?"
     )
+
+
+def test_a_speaker_named_by_role_alone_has_role_words():
+    assert parse_say_question("What did the race director say?").role_words == ["race", "director"]
+    assert parse_say_question("What did the mayor say about the bridge?").role_words == ["mayor"]
+    assert parse_say_question("What did Mayor Kowal say?").role_words == []
+    assert parse_say_question("What did the UK prime minister say?").role_words == []  # named: UK
+
+
+def test_reported_speech_names_its_speaker_and_a_he_said_quote_after_it_is_theirs():
+    lead = "Regional transport coordinator Pavel Druzhin told reporters the depot would hold forty buses."
+    assert reported_speaker(lead) == "Pavel Druzhin"
+    assert speaker_of('"We will be ready before winter," he said.', [lead]) == "Pavel Druzhin"
+    analyst = "Priya Natarajan, an analyst at the Lakeshore Research Group, said the risk is later."
+    assert speaker_of('"Right now it looks like the riskier bet," she said.', [analyst]) == "Priya Natarajan"
+
+
+def test_a_say_question_by_role_answers_with_the_quotes_of_the_one_with_that_role(tmp_path, make_assistant):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "bus.txt").write_text(
+        "Electric buses for Mill Road\n\n"
+        "The city will replace the diesel buses on Mill Road with electric ones next spring.\n\n"
+        '"Cleaner air on Mill Road is a promise we can keep," said Mayor Denis Kowal. '
+        "The council approved the plan by nine votes to two.\n\n"
+        "Regional transport coordinator Pavel Druzhin told reporters the depot would hold forty buses. "
+        '"We will be ready before winter," he said.\n'
+    )
+    a = make_assistant()
+    a.add(tmp_path / "a")
+    mayor = a.ask("What did the mayor say?")
+    assert mayor.status == "answer" and mayor.note is None
+    assert [c.speaker for c in mayor.citations] == ["Denis Kowal"]
+    coordinator = a.ask("What did the transport coordinator say?")
+    assert coordinator.citations[0].speaker == "Pavel Druzhin" and coordinator.note is None
+    assert coordinator.answer.startswith('Pavel Druzhin: "We will be ready before winter,"')
+    chief = a.ask("What did the fire chief say?")
+    assert chief.status == "declined" and "do not quote the fire chief" in (chief.note or "")
