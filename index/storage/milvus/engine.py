@@ -1,0 +1,524 @@
+"""The Milvus engine (:class:`MilvusStore`): the :class:`~index.storage.snapshot.StorageEngine`
+whose articles, chunks, vectors and BM25 all live in Milvus (see :mod:`.client` for
+the collections).
+
+Generations stand in for transactions, which Milvus has not. The meta row ``state``
+holds ``committed`` (the last change fully written), ``visible`` (what new snapshots
+read) and the next chunk id. A change to generation ``g = committed + 1`` marks the
+rows it replaces or removes with ``g1 = g``, inserts the new rows with ``g0 = g``,
+writes the dense moments of ``g``, and only then writes ``state`` (the commit point).
+A process that dies before that leaves rows no snapshot reads (``g0 > committed``) and
+marks that no snapshot honours (``g1 > committed``); the next write deletes and
+unmarks them, so an interrupted ingest keeps whole batches and a rerun finishes it.
+``apply(derive=False)`` commits without making it visible; :meth:`MilvusStore.derive`
+does that (and flushes, which milvus-lite needs for fast searches). Rows removed
+at or before the oldest generation a snapshot of this process still reads are
+deleted for good at the next change.
+
+What is guaranteed: a snapshot reads one generation, whatever is written after it in
+this process or (with a server) in others. milvus-lite lets one process at a time open
+its file, so there, readers and the writer share the process (``qa serve`` and an
+ingest through its API). With a server, removed rows are purged by the writer, which
+does not know other processes' snapshots: a reader elsewhere whose snapshot is older
+than the last two changes may find a removed chunk gone (retrieval skips those), and
+one writer at a time is up to the deployment (this engine does not lock across
+processes).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.errors import IndexCorruptError, IndexMismatchError, QAError
+from index.sources.article import Article
+from index.storage.manifest import FORMAT_VERSION, IndexSettings
+from index.storage.milvus import client as mc
+from index.storage.milvus.client import LIVE, MilvusError
+from index.storage.milvus.snapshot import K1, MilvusSnapshot, Moments
+from index.storage.milvus.uri import MilvusTarget
+from index.storage.records import ChunkRecord, NewChunk, StoredArticle
+from index.text import syndication
+from index.text.terms import tokenize
+
+log = logging.getLogger(__name__)
+
+_META_FIELDS = ("title", "date", "source", "url", "author", "origin")
+_CHUNK_FIELDS = ["id", "article_id", "start", "end", "text", "title", "date", "source", "url"]
+_MOMENT_PIECE = 48_000  # base64 characters per meta row
+
+
+def _at(g: int) -> str:
+    return f"g0 <= {int(g)} and g1 > {int(g)}"
+
+
+def _literal(value: Any) -> str:
+    """``value`` written in a Milvus filter (milvus-lite takes no filter parameters)."""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _in(field: str, values: Sequence[Any]) -> str:
+    return f"{field} in [{', '.join(_literal(v) for v in values)}]"
+
+
+@dataclass(frozen=True)
+class _State:
+    committed: int = 0
+    visible: int = 0
+    next_id: int = 1
+
+
+class MilvusStore:
+    """One index in Milvus. Safe to share between threads (writes take one lock)."""
+
+    def __init__(self, directory: Path, target: MilvusTarget, client: Any, settings: IndexSettings) -> None:
+        self.directory = Path(directory)
+        self.target = target
+        self.settings = settings
+        self.lock_timeout = 0.0
+        self._client = client
+        self._chunks, self._articles, self._meta = mc.names(target.prefix)
+        self._lock = threading.RLock()
+        self._readers: weakref.WeakSet[MilvusSnapshot] = weakref.WeakSet()
+        self._moments: dict[int, Moments] = {}
+        self._groups: dict[int, dict[str, list[dict[str, Any]]]] = {}
+
+    # -- opening -----------------------------------------------------------
+    @staticmethod
+    def exists(target: MilvusTarget) -> bool:
+        """Whether ``target`` holds an index (a milvus-lite file is never created by asking)."""
+        if target.lite and not Path(target.uri).is_file():
+            return False
+        client = mc.connect(target)
+        try:
+            return _read_json(client, mc.names(target.prefix)[2], "settings") is not None
+        finally:
+            client.close()
+
+    @classmethod
+    def open_or_create(
+        cls, directory: str | Path, target: MilvusTarget, new_settings: Any = None
+    ) -> MilvusStore:
+        """The index at ``target``; when there is none, a new one with ``new_settings()``
+        (a :class:`QAError` when that is None)."""
+        if target.lite:
+            Path(target.uri).parent.mkdir(parents=True, exist_ok=True)
+        client = mc.connect(target)
+        try:
+            meta = mc.names(target.prefix)[2]
+            data = _read_json(client, meta, "settings") if client.has_collection(meta) else None
+            if data is None:
+                if new_settings is None:
+                    raise IndexCorruptError(
+                        f"no index in the {target.describe()}; build one with 'qa ingest PATH --store ...'"
+                    )
+                settings = new_settings()
+                for name in mc.names(target.prefix):
+                    if client.has_collection(name):  # a create that stopped half way
+                        client.drop_collection(name)
+                mc.create_collections(client, target.prefix, settings.dim)
+                store = cls(directory, target, client, settings)
+                store._put_json("settings", settings.to_dict())
+                store._put_moments(0, Moments.empty(settings.dim))
+                store._put_json("state", _State().__dict__)
+                return store
+            if data.get("format_version") != FORMAT_VERSION:
+                raise IndexMismatchError(
+                    f"the index in the {target.describe()} has format version {data.get('format_version')!r}; "
+                    f"this program reads version {FORMAT_VERSION}; rebuild it with 'qa ingest'"
+                )
+            for name in mc.names(target.prefix):
+                client.load_collection(name)
+            return cls(directory, target, client, IndexSettings.from_dict(data))
+        except BaseException:
+            client.close()
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.close()
+
+    # -- reading: one snapshot per request --------------------------------
+    def snapshot(self) -> MilvusSnapshot:
+        """What one request reads: the visible generation now (see the module)."""
+        g = self._state().visible
+        snap = MilvusSnapshot(self, g, self._moments_at(g))
+        self._readers.add(snap)
+        return snap
+
+    def search_bm25(
+        self, text: str, limit: int, g: int, ids: Sequence[int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(chunk ids, BM25 scores)`` best first at generation ``g`` (among ``ids``)."""
+        ids_, d = self._search("sparse", text, limit, g, ids, "BM25")
+        return _ordered(ids_, np.abs(d) / (K1 + 1))  # milvus-lite gives BM25 negated
+
+    def search_dense(
+        self, query: np.ndarray, limit: int, g: int, ids: Sequence[int] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        ids_, d = self._search("vector", np.asarray(query, dtype=np.float32).tolist(), limit, g, ids, "IP")
+        return _ordered(ids_, d)
+
+    def _search(
+        self, field: str, data: Any, limit: int, g: int, ids: Sequence[int] | None, metric: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        limit = min(int(limit), mc.SEARCH_MAX)
+        if limit <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        filt = _at(g) if ids is None else f"{_in('id', ids)} and {_at(g)}"
+        hits = self._client.search(
+            self._chunks, data=[data], anns_field=field, limit=limit, filter=filt,
+            output_fields=["id"], search_params={"metric_type": metric},
+        )[0]  # fmt: skip
+        return (
+            np.asarray([h["id"] for h in hits], dtype=np.int64),
+            np.asarray([h["distance"] for h in hits], dtype=np.float64),
+        )
+
+    def count_matching(self, terms: Sequence[str], g: int) -> int:
+        """Live chunks at ``g`` that hold any of ``terms``."""
+        words = " ".join(t.replace("\\", " ").replace("'", " ").replace('"', " ") for t in terms).strip()
+        if not words:
+            return 0
+        rows = self._client.query(
+            self._chunks, filter=f"TEXT_MATCH(terms, '{words}') and {_at(g)}", output_fields=["count(*)"]
+        )
+        return int(rows[0]["count(*)"]) if rows else 0
+
+    def chunk_records(self, ids: Sequence[int], g: int) -> dict[int, ChunkRecord]:
+        out: dict[int, ChunkRecord] = {}
+        for row in self._by_ids(self._chunks, "id", [int(i) for i in ids], _at(g), _CHUNK_FIELDS):
+            out[int(row["id"])] = ChunkRecord(
+                int(row["id"]), row["article_id"], int(row["start"]), int(row["end"]), row["text"],
+                row["title"], row["date"] or None, row["source"] or None, row["url"] or None,
+            )  # fmt: skip
+        return out
+
+    def sentence_records(self, ids: Sequence[int], g: int) -> dict[int, bytes | None]:
+        rows = self._by_ids(self._chunks, "id", [int(i) for i in ids], _at(g), ["id", "sentences"])
+        return {int(r["id"]): base64.b64decode(r["sentences"]) if r["sentences"] else None for r in rows}
+
+    def article_at(self, article_id: str, g: int) -> Article | None:
+        rows = self._by_ids(self._articles, "article_id", [article_id], _at(g), ["part", "text", "meta"])
+        if not rows:
+            return None
+        rows.sort(key=lambda r: int(r["part"]))
+        meta = json.loads(rows[0]["meta"])
+        pages = meta.get("pages")
+        return Article(
+            article_id, meta["title"], "".join(r["text"] for r in rows),
+            *(meta.get(k) for k in _META_FIELDS[1:]), pages=tuple(pages) if pages is not None else None,
+        )  # fmt: skip
+
+    def copy_groups_at(self, g: int, article_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """The syndicated-copy groups holding one of ``article_ids`` at ``g``: ``{representative: members}``."""
+        if g not in self._groups:
+            self._groups = {g: self._all_groups(g)}  # one generation kept: the newest asked
+        wanted = set(article_ids)
+        return {
+            rep: members
+            for rep, members in self._groups[g].items()
+            if any(m["article_id"] in wanted for m in members)
+        }
+
+    def _all_groups(self, g: int) -> dict[str, list[dict[str, Any]]]:
+        metas = {
+            r["article_id"]: json.loads(r["meta"])
+            for r in self._scan(self._articles, f"part == 0 and {_at(g)}", ["article_id", "meta"])
+        }
+        sigs = {
+            aid: syndication.from_blob(base64.b64decode(m["sig"])) for aid, m in metas.items() if m.get("sig")
+        }
+        out: dict[str, list[dict[str, Any]]] = {}
+        for members in syndication.group(sigs):
+            rep = syndication.representative([{"id": aid} | metas[aid] for aid in members])
+            listed = [
+                {k: metas[aid].get(k) for k in ("title", "source", "date", "url")} | {"article_id": aid}
+                for aid in members
+            ]
+            listed.sort(key=lambda m: (m["article_id"] != rep, m["date"] is None, m["date"] or "", m["article_id"]))
+            out[rep] = [
+                {"article_id": m["article_id"], "title": m["title"], "source": m["source"], "date": m["date"],
+                 "url": m["url"]} for m in listed
+            ]  # fmt: skip
+        return out
+
+    # -- reading the newest committed state (ingest, listings) ------------
+    def counts(self) -> dict[str, int]:
+        g = self._state().committed
+        return {"articles": self._count(self._articles, f"part == 0 and {_at(g)}"),
+                "chunks": self._moments_at(g).count}  # fmt: skip
+
+    def article(self, article_id: str) -> Article | None:
+        return self.article_at(article_id, self._state().committed)
+
+    def copy_groups(self, article_ids: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Syndicated copies: ``{representative id: members}``, all groups or those of ``article_ids``."""
+        g = self._state().committed
+        if article_ids is not None:
+            return self.copy_groups_at(g, list(article_ids))
+        self.copy_groups_at(g, [])
+        return dict(self._groups[g])
+
+    def articles(self) -> list[StoredArticle]:
+        """Every article's metadata and chunk count, newest date first."""
+        g = self._state().committed
+        counts: dict[str, int] = {}
+        for row in self._scan(self._chunks, _at(g), ["article_id"]):
+            counts[row["article_id"]] = counts.get(row["article_id"], 0) + 1
+        out = []
+        for row in self._scan(self._articles, f"part == 0 and {_at(g)}", ["article_id", "meta"]):
+            m = json.loads(row["meta"])
+            aid = row["article_id"]
+            out.append(StoredArticle(aid, m["title"], m["date"], m["source"], m["url"], m["origin"],
+                                     counts.get(aid, 0)))  # fmt: skip
+        out.sort(key=lambda a: a.title)
+        out.sort(key=lambda a: a.date or "", reverse=True)
+        out.sort(key=lambda a: a.date is None)
+        return out
+
+    def hashes(self, article_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        g = self._state().committed
+        rows = self._by_ids(self._articles, "article_id", list(article_ids), f"part == 0 and {_at(g)}",
+                            ["article_id", "meta", "text_hash"])  # fmt: skip
+        return {r["article_id"]: (json.loads(r["meta"])["content_hash"], r["text_hash"]) for r in rows}
+
+    def ids_for_text(self, text_hashes: Iterable[str]) -> dict[str, str]:
+        g = self._state().committed
+        rows = self._by_ids(self._articles, "text_hash", list(text_hashes), f"part == 0 and {_at(g)}",
+                            ["article_id", "text_hash"])  # fmt: skip
+        return {r["text_hash"]: r["article_id"] for r in rows}
+
+    def stored_vectors(self, hashes: Iterable[str]) -> dict[str, tuple[np.ndarray, bytes | None]]:
+        g = self._state().committed
+        out: dict[str, tuple[np.ndarray, bytes | None]] = {}
+        rows = self._by_ids(self._chunks, "hash", sorted(set(hashes)), _at(g), ["hash", "vector", "sentences"])
+        for r in rows:
+            if r["hash"] not in out or out[r["hash"]][1] is None:
+                blob = base64.b64decode(r["sentences"]) if r["sentences"] else None
+                out[r["hash"]] = (np.asarray(r["vector"], dtype=np.float32), blob)
+        return out
+
+    def articles_without_sentences(self, article_ids: Iterable[str]) -> set[str]:
+        g = self._state().committed
+        rows = self._by_ids(self._chunks, "article_id", list(article_ids),
+                            f"has_sentences == false and {_at(g)}", ["article_id"], batch=50)  # fmt: skip
+        return {r["article_id"] for r in rows}
+
+    # -- writing -----------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold this engine's writer lock for the block (reentrant; within this process)."""
+        with self._lock:
+            yield
+
+    def apply(
+        self,
+        upserts: Sequence[tuple[Article, Sequence[NewChunk]]] = (),
+        removals: Sequence[str] = (),
+        *,
+        derive: bool = True,
+    ) -> None:
+        """Replace/insert articles with their chunks and delete others as one generation
+        (see the module); visible to new snapshots now, or with ``derive=False`` once
+        :meth:`derive` runs."""
+        for _, chunks in upserts:
+            for ch in chunks:
+                if np.asarray(ch.vector).size != self.settings.dim:
+                    raise ValueError(
+                        f"a vector of dimension {np.asarray(ch.vector).size} for an index of dimension "
+                        f"{self.settings.dim}"
+                    )
+        with self.writing():
+            try:
+                self._commit(upserts, removals, derive)
+            except QAError:
+                raise
+            except Exception as exc:
+                if type(exc).__module__.split(".")[0] not in ("pymilvus", "grpc"):
+                    raise
+                raise MilvusError(
+                    f"could not write to the {self.target.describe()} ({' '.join(str(exc).split())[:300]}); "
+                    "nothing of this change is visible and the next write clears what it left; "
+                    "fix the cause and retry"
+                ) from exc
+
+    def derive(self) -> None:
+        """Make every committed change visible to new snapshots (and flush it)."""
+        with self.writing():
+            state = self._state()
+            if state.visible != state.committed:
+                state = _State(state.committed, state.committed, state.next_id)
+                self._put_json("state", state.__dict__)
+            self._finish(state)
+
+    def _commit(
+        self, upserts: Sequence[tuple[Article, Sequence[NewChunk]]], removals: Sequence[str], derive: bool
+    ) -> None:
+        state = self._recover()
+        g = state.committed + 1
+        changed = list(dict.fromkeys([*removals, *(a.id for a, _ in upserts)]))
+        old = self._by_ids(self._chunks, "article_id", changed, _at(state.committed), ["id", "vector"], batch=50)
+        old_articles = self._by_ids(self._articles, "article_id", changed, _at(state.committed), ["key"])
+        self._mark(self._chunks, "id", [int(r["id"]) for r in old], g)
+        self._mark(self._articles, "key", [r["key"] for r in old_articles], g)
+        next_id = state.next_id
+        chunk_rows: list[dict[str, Any]] = []
+        article_rows: list[dict[str, Any]] = []
+        added: list[np.ndarray] = []
+        for art, chunks in upserts:
+            article_rows += _article_rows(art, g)
+            for ch in chunks:
+                vec = np.ascontiguousarray(ch.vector, dtype=np.float32).reshape(-1)
+                added.append(vec)
+                chunk_rows.append({
+                    "id": next_id, "article_id": art.id, "start": int(ch.start), "end": int(ch.end),
+                    "text": ch.text, "title": art.title, "date": art.date or "", "source": art.source or "",
+                    "url": art.url or "", "hash": ch.hash, "g0": g, "g1": LIVE,
+                    "sentences": base64.b64encode(ch.sentences).decode("ascii") if ch.sentences else "",
+                    "has_sentences": ch.sentences is not None, "terms": " ".join(tokenize(ch.indexed)),
+                    "vector": vec.tolist(),
+                })  # fmt: skip
+                next_id += 1
+        for part in mc.batches(chunk_rows, 200):
+            self._client.insert(self._chunks, part)
+        for part in mc.batches(article_rows, 50):
+            self._client.insert(self._articles, part)
+        removed = np.asarray([r["vector"] for r in old], dtype=np.float32)
+        moments = self._moments_at(state.committed).changed(
+            np.asarray(added, dtype=np.float32).reshape(-1, self.settings.dim),
+            removed.reshape(-1, self.settings.dim),
+        )
+        self._put_moments(g, moments)
+        new = _State(g, g if derive else state.visible, next_id)
+        self._put_json("state", new.__dict__)  # the commit point
+        if derive:
+            self._finish(new)
+
+    def _recover(self) -> _State:
+        """Clear what a write that did not reach its commit point left (see the module)."""
+        state = self._state()
+        c = state.committed
+        for coll in (self._chunks, self._articles):
+            self._client.delete(coll, filter=f"g0 > {c}")
+        self._mark(self._chunks, "id", [int(r["id"]) for r in self._scan(
+            self._chunks, f"g1 > {c} and g1 < {LIVE}", ["id"])], LIVE)  # fmt: skip
+        self._mark(self._articles, "key", [r["key"] for r in self._scan(
+            self._articles, f"g1 > {c} and g1 < {LIVE}", ["key"])], LIVE)  # fmt: skip
+        return state
+
+    def _finish(self, state: _State) -> None:
+        """Flush (milvus-lite searches unflushed rows slowly) and delete for good the rows
+        that neither the visible generation nor a snapshot of this process reads."""
+        oldest = min([state.visible, *(s.generation for s in list(self._readers))])
+        for coll in (self._chunks, self._articles):
+            self._client.delete(coll, filter=f"g1 <= {oldest}")
+            self._client.flush(coll)
+        keys = [r["key"] for r in self._scan(self._meta, 'key like "moments:%"', ["key"])]
+        stale = [k for k in keys if int(k.split(":")[1]) < state.visible]
+        if stale:
+            self._client.delete(self._meta, filter=_in("key", stale))
+        self._moments = {g: m for g, m in self._moments.items() if g >= oldest}
+
+    def _mark(self, coll: str, key: str, values: list[Any], g1: int) -> None:
+        for part in mc.batches(values, 200):
+            self._client.upsert(coll, [{key: v, "g1": g1} for v in part], partial_update=True)
+
+    # -- meta --------------------------------------------------------------
+    def _state(self) -> _State:
+        data = _read_json(self._client, self._meta, "state")
+        if data is None:
+            raise IndexCorruptError(f"the index in the {self.target.describe()} has lost its state row")
+        return _State(**data)
+
+    def _put_json(self, key: str, value: Any) -> None:
+        self._client.upsert(self._meta, [{"key": key, "value": json.dumps(value), "dummy": mc.dummy()}])
+
+    def _put_moments(self, g: int, moments: Moments) -> None:
+        text = moments.to_text()
+        pieces = [text[i : i + _MOMENT_PIECE] for i in range(0, len(text), _MOMENT_PIECE)]
+        rows = [{"key": f"moments:{g}:{i}", "value": p, "dummy": mc.dummy()} for i, p in enumerate(pieces)]
+        for part in mc.batches(rows, 20):
+            self._client.upsert(self._meta, part)
+        self._put_json(f"moments:{g}", {"pieces": len(pieces)})
+        self._moments[g] = moments
+
+    def _moments_at(self, g: int) -> Moments:
+        if g not in self._moments:
+            head = _read_json(self._client, self._meta, f"moments:{g}")
+            if head is None:
+                raise IndexCorruptError(
+                    f"the index in the {self.target.describe()} lacks the score moments of generation {g}"
+                )
+            keys = [f"moments:{g}:{i}" for i in range(int(head["pieces"]))]
+            rows = self._by_ids(self._meta, "key", keys, "", ["key", "value"])
+            by_key = {r["key"]: r["value"] for r in rows}
+            self._moments[g] = Moments.from_text("".join(by_key[k] for k in keys), self.settings.dim)
+        return self._moments[g]
+
+    # -- queries -----------------------------------------------------------
+    def _by_ids(
+        self, coll: str, field: str, values: list[Any], where: str, fields: list[str], batch: int = mc.BATCH
+    ) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for part in mc.batches(values, batch):
+            filt = _in(field, part) + (f" and {where}" if where else "")
+            out += self._client.query(coll, filter=filt, output_fields=fields)
+        return out
+
+    def _scan(self, coll: str, filt: str, fields: list[str]) -> list[dict[str, Any]]:
+        it = self._client.query_iterator(coll, batch_size=1000, filter=filt, output_fields=fields)
+        out: list[dict[str, Any]] = []
+        try:
+            while rows := it.next():
+                out += rows
+        finally:
+            it.close()
+        return out
+
+    def _count(self, coll: str, filt: str) -> int:
+        rows = self._client.query(coll, filter=filt, output_fields=["count(*)"])
+        return int(rows[0]["count(*)"]) if rows else 0
+
+
+def _read_json(client: Any, meta: str, key: str) -> Any:
+    rows = client.query(meta, filter=f"key == {_literal(key)}", output_fields=["value"])
+    return json.loads(rows[0]["value"]) if rows else None
+
+
+def _ordered(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.lexsort((ids, -scores))
+    return ids[order], scores[order]
+
+
+def _article_rows(art: Article, g: int) -> list[dict[str, Any]]:
+    """An article's rows: its text in pieces, its metadata on piece 0."""
+    sig = (
+        base64.b64encode(syndication.to_blob(syndication.signature(art.text))).decode("ascii")
+        if syndication.long_enough(art.text)
+        else None
+    )
+    meta = {k: getattr(art, k) for k in _META_FIELDS} | {
+        "content_hash": art.content_hash, "pages": list(art.pages) if art.pages else None, "sig": sig,
+    }  # fmt: skip
+    pieces = [art.text[i : i + mc.PIECE] for i in range(0, len(art.text), mc.PIECE)] or [""]
+    return [
+        {"key": f"{art.id}\x1f{g}\x1f{i}", "article_id": art.id, "part": i, "g0": g, "g1": LIVE, "text": p,
+         "meta": json.dumps(meta) if i == 0 else "", "text_hash": art.text_hash if i == 0 else "",
+         "dummy": mc.dummy()}
+        for i, p in enumerate(pieces)
+    ]  # fmt: skip
