@@ -58,7 +58,7 @@ def connect(target: MilvusTarget) -> Any:
             import milvus_lite  # noqa: F401 - pymilvus starts it for a file uri
         except ImportError as exc:
             raise MilvusError(
-                f"a milvus-lite file store ({target.uri}) needs milvus-lite, which is not installed; run {EXTRA}"
+                f"a milvus-lite file ({target.uri}) needs milvus-lite, which is not installed; run {EXTRA}"
             ) from exc
     try:
         return pymilvus.MilvusClient(uri=target.uri, timeout=CONNECT_SECONDS)

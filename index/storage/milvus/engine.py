@@ -101,11 +101,15 @@ class MilvusStore:
     @staticmethod
     def exists(target: MilvusTarget) -> bool:
         """Whether ``target`` holds an index (a milvus-lite file is never created by asking)."""
-        if target.lite and not Path(target.uri).is_file():
+        if target.lite and not Path(target.uri).exists():  # milvus-lite keeps a folder of that name
             return False
         client = mc.connect(target)
+        meta = mc.names(target.prefix)[2]
         try:
-            return _read_json(client, mc.names(target.prefix)[2], "settings") is not None
+            if not client.has_collection(meta):
+                return False
+            client.load_collection(meta)
+            return _read_json(client, meta, "settings") is not None
         finally:
             client.close()
 
@@ -120,7 +124,10 @@ class MilvusStore:
         client = mc.connect(target)
         try:
             meta = mc.names(target.prefix)[2]
-            data = _read_json(client, meta, "settings") if client.has_collection(meta) else None
+            data = None
+            if client.has_collection(meta):
+                client.load_collection(meta)
+                data = _read_json(client, meta, "settings")
             if data is None:
                 if new_settings is None:
                     raise IndexCorruptError(
@@ -138,7 +145,8 @@ class MilvusStore:
                 return store
             if data.get("format_version") != FORMAT_VERSION:
                 raise IndexMismatchError(
-                    f"the index in the {target.describe()} has format version {data.get('format_version')!r}; "
+                    f"the index in the {target.describe()} has format version "
+                    f"{data.get('format_version')!r}; "
                     f"this program reads version {FORMAT_VERSION}; rebuild it with 'qa ingest'"
                 )
             for name in mc.names(target.prefix):
@@ -225,7 +233,8 @@ class MilvusStore:
         )  # fmt: skip
 
     def copy_groups_at(self, g: int, article_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-        """The syndicated-copy groups holding one of ``article_ids`` at ``g``: ``{representative: members}``."""
+        """The syndicated-copy groups holding one of ``article_ids`` at ``g``:
+        ``{representative: members}``."""
         if g not in self._groups:
             self._groups = {g: self._all_groups(g)}  # one generation kept: the newest asked
         wanted = set(article_ids)
@@ -250,7 +259,9 @@ class MilvusStore:
                 {k: metas[aid].get(k) for k in ("title", "source", "date", "url")} | {"article_id": aid}
                 for aid in members
             ]
-            listed.sort(key=lambda m: (m["article_id"] != rep, m["date"] is None, m["date"] or "", m["article_id"]))
+            listed.sort(
+                key=lambda m: (m["article_id"] != rep, m["date"] is None, m["date"] or "", m["article_id"])
+            )
             out[rep] = [
                 {"article_id": m["article_id"], "title": m["title"], "source": m["source"], "date": m["date"],
                  "url": m["url"]} for m in listed
@@ -306,7 +317,8 @@ class MilvusStore:
     def stored_vectors(self, hashes: Iterable[str]) -> dict[str, tuple[np.ndarray, bytes | None]]:
         g = self._state().committed
         out: dict[str, tuple[np.ndarray, bytes | None]] = {}
-        rows = self._by_ids(self._chunks, "hash", sorted(set(hashes)), _at(g), ["hash", "vector", "sentences"])
+        fields = ["hash", "vector", "sentences"]
+        rows = self._by_ids(self._chunks, "hash", sorted(set(hashes)), _at(g), fields)
         for r in rows:
             if r["hash"] not in out or out[r["hash"]][1] is None:
                 blob = base64.b64decode(r["sentences"]) if r["sentences"] else None
@@ -372,8 +384,9 @@ class MilvusStore:
         state = self._recover()
         g = state.committed + 1
         changed = list(dict.fromkeys([*removals, *(a.id for a, _ in upserts)]))
-        old = self._by_ids(self._chunks, "article_id", changed, _at(state.committed), ["id", "vector"], batch=50)
-        old_articles = self._by_ids(self._articles, "article_id", changed, _at(state.committed), ["key"])
+        now = _at(state.committed)
+        old = self._by_ids(self._chunks, "article_id", changed, now, ["id", "vector"], batch=50)
+        old_articles = self._by_ids(self._articles, "article_id", changed, now, ["key"])
         self._mark(self._chunks, "id", [int(r["id"]) for r in old], g)
         self._mark(self._articles, "key", [r["key"] for r in old_articles], g)
         next_id = state.next_id
@@ -481,6 +494,10 @@ class MilvusStore:
         return out
 
     def _scan(self, coll: str, filt: str, fields: list[str]) -> list[dict[str, Any]]:
+        """Every row that matches (milvus-lite: one query, which returns them all; it has no
+        timestamps for an iterator. A server: an iterator, 1,000 rows a call)."""
+        if self.target.lite:
+            return list(self._client.query(coll, filter=filt, output_fields=fields))
         it = self._client.query_iterator(coll, batch_size=1000, filter=filt, output_fields=fields)
         out: list[dict[str, Any]] = []
         try:

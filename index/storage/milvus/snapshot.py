@@ -77,7 +77,8 @@ class Moments:
         values = np.frombuffer(base64.b64decode(text), dtype="<f8")
         if len(values) != 1 + dim + dim * dim:
             raise ValueError(f"{len(values)} values for dimension {dim}")
-        return cls(int(round(values[0])), values[1 : 1 + dim].copy(), values[1 + dim :].reshape(dim, dim).copy())
+        total, outer = values[1 : 1 + dim].copy(), values[1 + dim :].reshape(dim, dim).copy()
+        return cls(round(float(values[0])), total, outer)
 
 
 class _Bm25Scores:
@@ -88,8 +89,9 @@ class _Bm25Scores:
         self.snap = snap
         self.terms = terms
         self.text = " ".join(terms)
-        self._ids, self._scores = snap.store.search_bm25(self.text, min(MOMENT_DEPTH, len(snap)), snap.generation)
-        self._complete = len(self._ids) < min(MOMENT_DEPTH, len(snap)) or len(self._ids) >= len(snap)
+        first = min(MOMENT_DEPTH, len(snap))
+        self._ids, self._scores = snap.store.search_bm25(self.text, first, snap.generation)
+        self._complete = len(self._ids) < first or len(self._ids) >= len(snap)
         self._score_of = dict(zip(self._ids.tolist(), self._scores.tolist(), strict=True))
 
     def top(self, depth: int) -> tuple[np.ndarray, np.ndarray]:
