@@ -96,6 +96,7 @@ class MilvusStore:
         self._readers: weakref.WeakSet[MilvusSnapshot] = weakref.WeakSet()
         self._moments: dict[int, Moments] = {}
         self._groups: dict[int, dict[str, list[dict[str, Any]]]] = {}
+        self._df: tuple[int, dict[str, int]] = (-1, {})  # one generation's document frequencies
 
     # -- opening -----------------------------------------------------------
     @staticmethod
@@ -206,6 +207,18 @@ class MilvusStore:
             self._chunks, filter=f"TEXT_MATCH(terms, '{words}') and {_at(g)}", output_fields=["count(*)"]
         )
         return int(rows[0]["count(*)"]) if rows else 0
+
+    def df_at(self, term: str, g: int) -> int:
+        """Live chunks at ``g`` that hold ``term`` (kept for the newest generation asked)."""
+        gen, known = self._df
+        if gen != g:
+            known = {}
+            self._df = (g, known)
+        if term not in known:
+            if len(known) > 100_000:
+                known.clear()
+            known[term] = self.count_matching([term], g)
+        return known[term]
 
     def chunk_records(self, ids: Sequence[int], g: int) -> dict[int, ChunkRecord]:
         out: dict[int, ChunkRecord] = {}

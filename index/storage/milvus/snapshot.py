@@ -152,7 +152,6 @@ class MilvusSnapshot:
         self.store = store
         self._generation = generation
         self.moments = moments
-        self._df: dict[str, int] = {}
         self._articles: dict[str, Article | None] = {}
 
     @property
@@ -170,9 +169,7 @@ class MilvusSnapshot:
         return _DenseScores(self, np.asarray(query_vector, dtype=np.float32))
 
     def df(self, term: str) -> int:
-        if term not in self._df:
-            self._df[term] = self.store.count_matching([term], self._generation) if len(self) else 0
-        return self._df[term]
+        return self.store.df_at(term, self._generation) if len(self) else 0
 
     def idf(self, term: str) -> float:
         n, df = len(self), self.df(term)
