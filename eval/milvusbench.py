@@ -9,8 +9,9 @@ rate ``qa bench`` measures). Then, in this one process, each engine answers the 
 questions: ``search`` (retrieve, k=10) and ``ask`` latency p50/p95 (the question's
 embedding included, the model loaded once), and how many of the local engine's top 10
 passages the Milvus engine also returns (its recall@10 against the local engine).
-Memory: this process's RSS after each engine answered, and the milvus-lite server's
-(a child process) RSS. One process and machine; the local engine's figures here are
+Memory: this process's RSS after each engine answered (milvus-lite 3 runs inside the
+process, as Python threads serving gRPC on 127.0.0.1, so its memory is in that figure;
+``server_rss_bytes`` counts child processes, 0 for it). One process and machine; the local engine's figures here are
 for comparison, not the local engine's own benchmark (``qa bench``).
 
 Prints a table, then one JSON line (also ``--out FILE``).

@@ -91,7 +91,7 @@ class MilvusStore:
         self.settings = settings
         self.lock_timeout = 0.0
         self._client = client
-        self._chunks, self._articles, self._meta = mc.names(target.prefix)
+        self._chunks, self._articles, self._meta, self._terms = mc.names(target.prefix)
         self._lock = threading.RLock()
         self._readers: weakref.WeakSet[MilvusSnapshot] = weakref.WeakSet()
         self._moments: dict[int, Moments] = {}
@@ -198,27 +198,22 @@ class MilvusStore:
             np.asarray([h["distance"] for h in hits], dtype=np.float64),
         )
 
-    def count_matching(self, terms: Sequence[str], g: int) -> int:
-        """Live chunks at ``g`` that hold any of ``terms``."""
-        words = " ".join(t.replace("\\", " ").replace("'", " ").replace('"', " ") for t in terms).strip()
-        if not words:
-            return 0
-        rows = self._client.query(
-            self._chunks, filter=f"TEXT_MATCH(terms, '{words}') and {_at(g)}", output_fields=["count(*)"]
-        )
-        return int(rows[0]["count(*)"]) if rows else 0
-
-    def df_at(self, term: str, g: int) -> int:
-        """Live chunks at ``g`` that hold ``term`` (kept for the newest generation asked)."""
+    def df_at(self, terms: Sequence[str], g: int) -> dict[str, int]:
+        """How many live chunks hold each of ``terms`` (read for generation ``g``: a term
+        last changed after it reads its count before that change; exact unless it changed
+        twice since ``g``). Kept for the newest generation asked."""
         gen, known = self._df
         if gen != g:
             known = {}
             self._df = (g, known)
-        if term not in known:
+        missing = sorted({t for t in terms if t not in known})
+        if missing:
             if len(known) > 100_000:
                 known.clear()
-            known[term] = self.count_matching([term], g)
-        return known[term]
+            rows = self._by_ids(self._terms, "term", missing, "", ["term", "df", "prev", "g"])
+            found = {r["term"]: int(r["df"] if int(r["g"]) <= g else r["prev"]) for r in rows}
+            known.update({t: found.get(t, 0) for t in missing})
+        return {t: known[t] for t in terms}
 
     def chunk_records(self, ids: Sequence[int], g: int) -> dict[int, ChunkRecord]:
         out: dict[int, ChunkRecord] = {}
@@ -398,7 +393,7 @@ class MilvusStore:
         g = state.committed + 1
         changed = list(dict.fromkeys([*removals, *(a.id for a, _ in upserts)]))
         now = _at(state.committed)
-        old = self._by_ids(self._chunks, "article_id", changed, now, ["id", "vector"], batch=50)
+        old = self._by_ids(self._chunks, "article_id", changed, now, ["id", "vector", "terms"], batch=50)
         old_articles = self._by_ids(self._articles, "article_id", changed, now, ["key"])
         self._mark(self._chunks, "id", [int(r["id"]) for r in old], g)
         self._mark(self._articles, "key", [r["key"] for r in old_articles], g)
@@ -406,17 +401,24 @@ class MilvusStore:
         chunk_rows: list[dict[str, Any]] = []
         article_rows: list[dict[str, Any]] = []
         added: list[np.ndarray] = []
+        df: dict[str, int] = {}
+        for r in old:
+            for t in set(r["terms"].split()):
+                df[t] = df.get(t, 0) - 1
         for art, chunks in upserts:
             article_rows += _article_rows(art, g)
             for ch in chunks:
                 vec = np.ascontiguousarray(ch.vector, dtype=np.float32).reshape(-1)
                 added.append(vec)
+                terms = tokenize(ch.indexed)
+                for t in set(terms):
+                    df[t] = df.get(t, 0) + 1
                 chunk_rows.append({
                     "id": next_id, "article_id": art.id, "start": int(ch.start), "end": int(ch.end),
                     "text": ch.text, "title": art.title, "date": art.date or "", "source": art.source or "",
                     "url": art.url or "", "hash": ch.hash, "g0": g, "g1": LIVE,
                     "sentences": base64.b64encode(ch.sentences).decode("ascii") if ch.sentences else "",
-                    "has_sentences": ch.sentences is not None, "terms": " ".join(tokenize(ch.indexed)),
+                    "has_sentences": ch.sentences is not None, "terms": " ".join(terms),
                     "vector": vec.tolist(),
                 })  # fmt: skip
                 next_id += 1
@@ -430,10 +432,21 @@ class MilvusStore:
             removed.reshape(-1, self.settings.dim),
         )
         self._put_moments(g, moments)
+        self._put_df({t: d for t, d in df.items() if d}, g)
         new = _State(g, g if derive else state.visible, next_id)
         self._put_json("state", new.__dict__)  # the commit point
         if derive:
             self._finish(new)
+
+    def _put_df(self, changes: dict[str, int], g: int) -> None:
+        """Add ``changes`` to the terms' counts, as of generation ``g`` (see :mod:`.client`)."""
+        terms = sorted(changes)
+        rows = self._by_ids(self._terms, "term", terms, "", ["term", "df"])
+        now = {r["term"]: int(r["df"]) for r in rows}
+        new = [{"term": t, "df": now.get(t, 0) + changes[t], "prev": now.get(t, 0), "g": g,
+                "dummy": mc.dummy()} for t in terms]  # fmt: skip
+        for part in mc.batches(new, 1000):
+            self._client.upsert(self._terms, part)
 
     def _recover(self) -> _State:
         """Clear what a write that did not reach its commit point left (see the module)."""
@@ -445,6 +458,10 @@ class MilvusStore:
             self._chunks, f"g1 > {c} and g1 < {LIVE}", ["id"])], LIVE)  # fmt: skip
         self._mark(self._articles, "key", [r["key"] for r in self._scan(
             self._articles, f"g1 > {c} and g1 < {LIVE}", ["key"])], LIVE)  # fmt: skip
+        undo = [{"term": r["term"], "df": int(r["prev"]), "g": c} for r in self._scan(
+            self._terms, f"g > {c}", ["term", "prev"])]  # fmt: skip
+        for part in mc.batches(undo, 1000):
+            self._client.upsert(self._terms, part, partial_update=True)
         return state
 
     def _finish(self, state: _State) -> None:
@@ -453,6 +470,7 @@ class MilvusStore:
         oldest = min([state.visible, *(s.generation for s in list(self._readers))])
         for coll in (self._chunks, self._articles):
             self._client.delete(coll, filter=f"g1 <= {oldest}")
+        for coll in (self._chunks, self._articles, self._terms):
             self._client.flush(coll)
         keys = [r["key"] for r in self._scan(self._meta, 'key like "moments:%"', ["key"])]
         stale = [k for k in keys if int(k.split(":")[1]) < state.visible]

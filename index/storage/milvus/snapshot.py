@@ -10,9 +10,9 @@ live chunks come from the sum and outer-product sum of their vectors, kept per
 generation (exact, as the local engine's). BM25: Milvus's BM25 over our stemmed
 terms, divided by ``k1 + 1`` to be on the local engine's scale. Milvus does not give
 a query's BM25 moments over the whole collection, so they come from its top
-:data:`MOMENT_DEPTH` and the number of chunks that hold a query term (one count):
-exact when no more chunks match than that; otherwise the chunks below the top are
-taken as spread evenly between 0 and the lowest score kept (see
+:data:`MOMENT_DEPTH`: exact when no more chunks match than that; otherwise the number
+of chunks below the top is estimated from the terms' document frequencies, and their
+scores are taken as spread evenly between 0 and the lowest score kept (see
 :meth:`_Bm25Scores.moments`). Only the ratio of the two spreads changes a hybrid
 ranking; ``python -m eval`` with ``--store`` measures what this costs.
 """
@@ -116,8 +116,11 @@ class _Bm25Scores:
         s = self._scores.astype(np.float64)
         total, squares = float(s.sum()), float((s * s).sum())
         if not self._complete and len(s):
-            # chunks with a query term below the top: taken as spread evenly over (0, lowest kept]
-            below = max(0, self.snap.store.count_matching(self.terms, self.snap.generation) - len(s))
+            # chunks with a query term below the top: how many, from the terms' counts (as if
+            # they occurred independently); their scores taken as spread evenly over (0, lowest kept]
+            dfs = self.snap.store.df_at(self.terms, self.snap.generation)
+            none = float(np.prod([1.0 - min(d, n) / n for d in dfs.values()]))
+            below = max(0, round(n * (1.0 - none)) - len(s))
             low = float(s[-1])
             total += below * low / 2
             squares += below * low * low / 3
@@ -163,13 +166,16 @@ class MilvusSnapshot:
 
     def bm25(self, query: str) -> _Bm25Scores | None:
         terms = tokenize(query)
-        return _Bm25Scores(self, terms) if terms and len(self) else None
+        if not terms or not len(self):
+            return None
+        self.store.df_at(terms, self._generation)  # one read for the term weights that follow
+        return _Bm25Scores(self, terms)
 
     def dense(self, query_vector: np.ndarray) -> _DenseScores:
         return _DenseScores(self, np.asarray(query_vector, dtype=np.float32))
 
     def df(self, term: str) -> int:
-        return self.store.df_at(term, self._generation) if len(self) else 0
+        return self.store.df_at([term], self._generation)[term] if len(self) else 0
 
     def idf(self, term: str) -> float:
         n, df = len(self), self.df(term)
