@@ -97,6 +97,12 @@ class MilvusStore:
         self._moments: dict[int, Moments] = {}
         self._groups: dict[int, dict[str, list[dict[str, Any]]]] = {}
         self._df: tuple[int, dict[str, int]] = (-1, {})  # one generation's document frequencies
+        # milvus-lite (one process): the generation every stored row is live at, when there is
+        # one; requests at it read without the generation filter (which costs milvus-lite
+        # ~20 ms a call at 10k chunks). A writer clears it, after unfiltered reads end.
+        self._clean: int | None = None
+        self._unfiltered = 0
+        self._cond = threading.Condition()
 
     # -- opening -----------------------------------------------------------
     @staticmethod
@@ -143,6 +149,7 @@ class MilvusStore:
                 store._put_json("settings", settings.to_dict())
                 store._put_moments(0, Moments.empty(settings.dim))
                 store._put_json("state", _State().__dict__)
+                store._clean = 0 if target.lite else None
                 return store
             if data.get("format_version") != FORMAT_VERSION:
                 raise IndexMismatchError(
@@ -152,7 +159,13 @@ class MilvusStore:
                 )
             for name in mc.names(target.prefix):
                 client.load_collection(name)
-            return cls(directory, target, client, IndexSettings.from_dict(data))
+            store = cls(directory, target, client, IndexSettings.from_dict(data))
+            if target.lite:
+                state = store._state()
+                stray = store._count(store._chunks, f"g0 > {state.visible} or g1 < {LIVE}") + store._count(
+                    store._articles, f"g0 > {state.visible} or g1 < {LIVE}")  # fmt: skip
+                store._clean = state.visible if stray == 0 and state.visible == state.committed else None
+            return store
         except BaseException:
             client.close()
             raise
@@ -168,6 +181,27 @@ class MilvusStore:
         snap = MilvusSnapshot(self, g, self._moments_at(g))
         self._readers.add(snap)
         return snap
+
+    @contextmanager
+    def _reading(self, g: int) -> Iterator[str]:
+        """The filter that keeps rows live at ``g``: none while every stored row is (see ``_clean``)."""
+        with self._cond:
+            clean = self._clean == g
+            self._unfiltered += clean
+        try:
+            yield "" if clean else _at(g)
+        finally:
+            if clean:
+                with self._cond:
+                    self._unfiltered -= 1
+                    self._cond.notify_all()
+
+    def _dirty(self) -> None:
+        """Before a write changes rows: reads filter again, once unfiltered ones in flight end."""
+        with self._cond:
+            self._clean = None
+            while self._unfiltered:
+                self._cond.wait()
 
     def search_bm25(
         self, text: str, limit: int, g: int, ids: Sequence[int] | None = None
@@ -188,11 +222,12 @@ class MilvusStore:
         limit = min(int(limit), mc.SEARCH_MAX)
         if limit <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        filt = _at(g) if ids is None else f"{_in('id', ids)} and {_at(g)}"
-        hits = self._client.search(
-            self._chunks, data=[data], anns_field=field, limit=limit, filter=filt,
-            output_fields=["id"], search_params={"metric_type": metric},
-        )[0]  # fmt: skip
+        with self._reading(g) as where:
+            filt = " and ".join(f for f in (_in("id", ids) if ids is not None else "", where) if f)
+            hits = self._client.search(
+                self._chunks, data=[data], anns_field=field, limit=limit, filter=filt,
+                output_fields=["id"], search_params={"metric_type": metric},
+            )[0]  # fmt: skip
         return (
             np.asarray([h["id"] for h in hits], dtype=np.int64),
             np.asarray([h["distance"] for h in hits], dtype=np.float64),
@@ -215,9 +250,17 @@ class MilvusStore:
             known.update({t: found.get(t, 0) for t in missing})
         return {t: known[t] for t in terms}
 
+    def vectors_at(self, ids: Sequence[int], g: int) -> dict[int, np.ndarray]:
+        """The dense vectors of these chunks (those live at ``g``)."""
+        with self._reading(g) as where:
+            rows = self._by_ids(self._chunks, "id", [int(i) for i in ids], where, ["id", "vector"])
+        return {int(r["id"]): np.asarray(r["vector"], dtype=np.float32) for r in rows}
+
     def chunk_records(self, ids: Sequence[int], g: int) -> dict[int, ChunkRecord]:
         out: dict[int, ChunkRecord] = {}
-        for row in self._by_ids(self._chunks, "id", [int(i) for i in ids], _at(g), _CHUNK_FIELDS):
+        with self._reading(g) as where:
+            rows = self._by_ids(self._chunks, "id", [int(i) for i in ids], where, _CHUNK_FIELDS)
+        for row in rows:
             out[int(row["id"])] = ChunkRecord(
                 int(row["id"]), row["article_id"], int(row["start"]), int(row["end"]), row["text"],
                 row["title"], row["date"] or None, row["source"] or None, row["url"] or None,
@@ -225,11 +268,13 @@ class MilvusStore:
         return out
 
     def sentence_records(self, ids: Sequence[int], g: int) -> dict[int, bytes | None]:
-        rows = self._by_ids(self._chunks, "id", [int(i) for i in ids], _at(g), ["id", "sentences"])
+        with self._reading(g) as where:
+            rows = self._by_ids(self._chunks, "id", [int(i) for i in ids], where, ["id", "sentences"])
         return {int(r["id"]): base64.b64decode(r["sentences"]) if r["sentences"] else None for r in rows}
 
     def article_at(self, article_id: str, g: int) -> Article | None:
-        rows = self._by_ids(self._articles, "article_id", [article_id], _at(g), ["part", "text", "meta"])
+        with self._reading(g) as where:
+            rows = self._by_ids(self._articles, "article_id", [article_id], where, ["part", "text", "meta"])
         if not rows:
             return None
         rows.sort(key=lambda r: int(r["part"]))
@@ -389,6 +434,7 @@ class MilvusStore:
     def _commit(
         self, upserts: Sequence[tuple[Article, Sequence[NewChunk]]], removals: Sequence[str], derive: bool
     ) -> None:
+        self._dirty()
         state = self._recover()
         g = state.committed + 1
         changed = list(dict.fromkeys([*removals, *(a.id for a, _ in upserts)]))
@@ -477,6 +523,8 @@ class MilvusStore:
         if stale:
             self._client.delete(self._meta, filter=_in("key", stale))
         self._moments = {g: m for g, m in self._moments.items() if g >= oldest}
+        if self.target.lite and oldest == state.visible == state.committed:
+            self._clean = state.committed  # every row removed before it is gone; none added after
 
     def _mark(self, coll: str, key: str, values: list[Any], g1: int) -> None:
         for part in mc.batches(values, 200):
@@ -519,7 +567,11 @@ class MilvusStore:
         self, coll: str, field: str, values: list[Any], where: str, fields: list[str], batch: int = mc.BATCH
     ) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
+        by_key = not where and field in ("id", "key", "term")  # the primary key: a get
         for part in mc.batches(values, batch):
+            if by_key:
+                out += self._client.get(coll, ids=part, output_fields=fields)
+                continue
             filt = _in(field, part) + (f" and {where}" if where else "")
             out += self._client.query(coll, filter=filt, output_fields=fields)
         return out
@@ -544,7 +596,7 @@ class MilvusStore:
 
 
 def _read_json(client: Any, meta: str, key: str) -> Any:
-    rows = client.query(meta, filter=f"key == {_literal(key)}", output_fields=["value"])
+    rows = client.get(meta, ids=[key], output_fields=["value"])
     return json.loads(rows[0]["value"]) if rows else None
 
 
