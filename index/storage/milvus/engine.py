@@ -32,7 +32,8 @@ import json
 import logging
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +55,12 @@ from index.text.terms import tokenize
 log = logging.getLogger(__name__)
 
 _META_FIELDS = ("title", "date", "source", "url", "author", "origin")
-_CHUNK_FIELDS = ["id", "article_id", "start", "end", "text", "title", "date", "source", "url"]
+_FIELDS = {
+    "record": ["article_id", "start", "end", "text", "title", "date", "source", "url"],
+    "vector": ["vector"],
+    "sentences": ["sentences"],
+}
+_CACHED = {"record": 20_000, "vector": 20_000, "sentences": 5_000}  # chunks kept per kind (~30 MB vectors)
 _MOMENT_PIECE = 48_000  # base64 characters per meta row
 
 
@@ -103,6 +109,8 @@ class MilvusStore:
         self._clean: int | None = None
         self._unfiltered = 0
         self._cond = threading.Condition()
+        self._caches: dict[str, OrderedDict[int, Any]] = {kind: OrderedDict() for kind in _FIELDS}
+        self._cache_lock = threading.Lock()
 
     # -- opening -----------------------------------------------------------
     @staticmethod
@@ -250,27 +258,48 @@ class MilvusStore:
             known.update({t: found.get(t, 0) for t in missing})
         return {t: known[t] for t in terms}
 
-    def vectors_at(self, ids: Sequence[int], g: int) -> dict[int, np.ndarray]:
-        """The dense vectors of these chunks (those live at ``g``)."""
-        with self._reading(g) as where:
-            rows = self._by_ids(self._chunks, "id", [int(i) for i in ids], where, ["id", "vector"])
-        return {int(r["id"]): np.asarray(r["vector"], dtype=np.float32) for r in rows}
+    def vectors_at(self, ids: Sequence[int], g: int, live: Container[int] = ()) -> dict[int, np.ndarray]:
+        """The dense vectors of these chunks (those live at ``g``; ``live``: ids known to be)."""
+        return self._cached("vector", ids, g, live, lambda r: np.asarray(r["vector"], dtype=np.float32))
 
-    def chunk_records(self, ids: Sequence[int], g: int) -> dict[int, ChunkRecord]:
-        out: dict[int, ChunkRecord] = {}
-        with self._reading(g) as where:
-            rows = self._by_ids(self._chunks, "id", [int(i) for i in ids], where, _CHUNK_FIELDS)
-        for row in rows:
-            out[int(row["id"])] = ChunkRecord(
-                int(row["id"]), row["article_id"], int(row["start"]), int(row["end"]), row["text"],
-                row["title"], row["date"] or None, row["source"] or None, row["url"] or None,
-            )  # fmt: skip
+    def chunk_records(self, ids: Sequence[int], g: int, live: Container[int] = ()) -> dict[int, ChunkRecord]:
+        return self._cached("record", ids, g, live, lambda row: ChunkRecord(
+            int(row["id"]), row["article_id"], int(row["start"]), int(row["end"]), row["text"],
+            row["title"], row["date"] or None, row["source"] or None, row["url"] or None,
+        ))  # fmt: skip
+
+    def sentence_records(
+        self, ids: Sequence[int], g: int, live: Container[int] = ()
+    ) -> dict[int, bytes | None]:
+        return self._cached("sentences", ids, g, live, _sentences)
+
+    def _cached(
+        self, kind: str, ids: Sequence[int], g: int, live: Container[int], make: Callable[[Any], Any]
+    ) -> dict[int, Any]:
+        """``{id: make(row)}`` for the chunks of ``ids`` live at ``g``. A chunk id is never
+        reused and a stored chunk never changes, so what was read once is kept (a few
+        thousand a kind) and served again for ids known to be live at ``g`` (a search at
+        ``g`` found them); the rest are read."""
+        cache, cap = self._caches[kind], _CACHED[kind]
+        out: dict[int, Any] = {}
+        todo: list[int] = []
+        with self._cache_lock:
+            for i in (int(c) for c in ids):
+                if i in live and i in cache:
+                    out[i] = cache[i]
+                    cache.move_to_end(i)
+                else:
+                    todo.append(i)
+        if todo:
+            with self._reading(g) as where:
+                rows = self._by_ids(self._chunks, "id", todo, where, ["id", *_FIELDS[kind]])
+            with self._cache_lock:
+                for r in rows:
+                    value = out[int(r["id"])] = make(r)
+                    cache[int(r["id"])] = value
+                while len(cache) > cap:
+                    cache.popitem(last=False)
         return out
-
-    def sentence_records(self, ids: Sequence[int], g: int) -> dict[int, bytes | None]:
-        with self._reading(g) as where:
-            rows = self._by_ids(self._chunks, "id", [int(i) for i in ids], where, ["id", "sentences"])
-        return {int(r["id"]): base64.b64decode(r["sentences"]) if r["sentences"] else None for r in rows}
 
     def article_at(self, article_id: str, g: int) -> Article | None:
         with self._reading(g) as where:
@@ -598,6 +627,10 @@ class MilvusStore:
 def _read_json(client: Any, meta: str, key: str) -> Any:
     rows = client.get(meta, ids=[key], output_fields=["value"])
     return json.loads(rows[0]["value"]) if rows else None
+
+
+def _sentences(row: dict[str, Any]) -> bytes | None:
+    return base64.b64decode(row["sentences"]) if row["sentences"] else None
 
 
 def _ordered(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -91,14 +91,13 @@ class _Bm25Scores:
         self.terms = terms
         self.text = " ".join(terms)
         first = min(MOMENT_DEPTH, len(snap))
-        self._ids, self._scores = snap.store.search_bm25(self.text, first, snap.generation)
+        self._ids, self._scores = snap.found(snap.store.search_bm25(self.text, first, snap.generation))
         self._complete = len(self._ids) < first or len(self._ids) >= len(snap)
         self._score_of = dict(zip(self._ids.tolist(), self._scores.tolist(), strict=True))
 
     def top(self, depth: int) -> tuple[np.ndarray, np.ndarray]:
         if depth > len(self._ids) and not self._complete:
-            ids, scores = self.snap.store.search_bm25(self.text, depth, self.snap.generation)
-            return ids, scores
+            return self.snap.found(self.snap.store.search_bm25(self.text, depth, self.snap.generation))
         return self._ids[:depth], self._scores[:depth]
 
     def of(self, chunk_ids: Sequence[int]) -> np.ndarray:
@@ -106,7 +105,9 @@ class _Bm25Scores:
         missing = [c for c in ids if c not in self._score_of]
         found: dict[int, float] = {}
         if missing and not self._complete:
-            got, scores = self.snap.store.search_bm25(self.text, len(missing), self.snap.generation, missing)
+            got, scores = self.snap.found(
+                self.snap.store.search_bm25(self.text, len(missing), self.snap.generation, missing)
+            )
             found = dict(zip(got.tolist(), scores.tolist(), strict=True))
         return np.asarray([self._score_of.get(c, found.get(c, 0.0)) for c in ids], dtype=np.float64)
 
@@ -135,13 +136,13 @@ class _DenseScores:
     query: np.ndarray
 
     def top(self, depth: int) -> tuple[np.ndarray, np.ndarray]:
-        return self.snap.store.search_dense(self.query, depth, self.snap.generation)
+        return self.snap.found(self.snap.store.search_dense(self.query, depth, self.snap.generation))
 
     def of(self, chunk_ids: Sequence[int]) -> np.ndarray:
         ids = [int(c) for c in chunk_ids]
         if not ids:
             return np.zeros(0, dtype=np.float64)
-        vectors = self.snap.store.vectors_at(ids, self.snap.generation)
+        vectors = self.snap.store.vectors_at(ids, self.snap.generation, self.snap.live)
         return np.asarray(
             [float(vectors[c] @ self.query) if c in vectors else 0.0 for c in ids], dtype=np.float64
         )
@@ -157,11 +158,17 @@ class MilvusSnapshot:
         self.store = store
         self._generation = generation
         self.moments = moments
+        self.live: set[int] = set()  # chunk ids its searches found (live at its generation)
         self._articles: dict[str, Article | None] = {}
 
     @property
     def generation(self) -> int:
         return self._generation
+
+    def found(self, hits: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """``hits`` of a search at this generation, their ids noted as live."""
+        self.live.update(hits[0].tolist())
+        return hits
 
     def __len__(self) -> int:
         return self.moments.count
@@ -184,10 +191,10 @@ class MilvusSnapshot:
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkRecord]:
-        return self.store.chunk_records(chunk_ids, self._generation) if len(chunk_ids) else {}
+        return self.store.chunk_records(chunk_ids, self._generation, self.live) if len(chunk_ids) else {}
 
     def sentence_blobs(self, chunk_ids: Sequence[int]) -> dict[int, bytes | None]:
-        return self.store.sentence_records(chunk_ids, self._generation) if len(chunk_ids) else {}
+        return self.store.sentence_records(chunk_ids, self._generation, self.live) if len(chunk_ids) else {}
 
     def article(self, article_id: str) -> Article | None:
         if article_id not in self._articles:
