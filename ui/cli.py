@@ -242,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="qa: %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # gRPC's own log (milvus-lite's keepalive chatter)
     try:
         from index.config import Config
 
