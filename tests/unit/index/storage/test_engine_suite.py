@@ -224,6 +224,15 @@ def test_a_snapshot_is_consistent_while_another_process_writes_and_a_new_one_see
     assert query(store.snapshot(), "bridge repairs", k=1) == ["bridge"]
 
 
+def test_a_snapshot_is_consistent_while_its_own_process_writes_and_a_new_one_sees_it(filled, tmp_path):
+    store, embedder = filled
+    snap = store.snapshot()
+    bridge = {"id": "bridge", "title": "Bridge reopens", "text": "The old bridge reopened after repairs."}
+    ingest(store, embedder, [write(tmp_path / "more", {"bridge.json": bridge})])
+    assert len(snap) == 3 and "bridge" not in query(snap, "bridge repairs")
+    assert query(store.snapshot(), "bridge repairs", k=1) == ["bridge"]
+
+
 def test_reopening_after_a_restart_answers_the_same(engine, filled):
     store, _ = filled
     want = query(store.snapshot(), "steel tariffs Canada")
