@@ -153,3 +153,22 @@ def test_store_strings():
         with pytest.raises(ConfigError):
             Config(store=bad)
     assert issubclass(ConfigError, QAError)
+
+
+def test_syndicated_copies_are_grouped_as_the_local_engine_groups_them(make_assistant, tmp_path):
+    words = " ".join(f"word{i} harbour council vote" for i in range(120))
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    for n, (source, text) in enumerate(
+        [("Wire A", words), ("Paper B", words + " Updated."), ("Paper C", "A different story. " * 40)]
+    ):
+        rec = {"id": f"a{n}", "title": "Harbour council votes", "source": source, "date": f"2025-10-0{n + 1}",
+               "text": text}
+        (folder / f"a{n}.json").write_text(json.dumps(rec))
+    milvus = make_assistant("m", config=Config(store="milvus"))
+    local = make_assistant("l")
+    for a in (milvus, local):
+        a.add([folder])
+    assert milvus.copy_groups() == local.copy_groups() and len(local.copy_groups()) == 1
+    snap, other = milvus.snapshot(), local.snapshot()
+    assert snap.copy_groups(["a1"]) == other.copy_groups(["a1"]) and snap.copy_groups(["a2"]) == {}
