@@ -46,15 +46,23 @@ from index.sources.article import Article
 from index.storage.manifest import FORMAT_VERSION, IndexSettings
 from index.storage.milvus import client as mc
 from index.storage.milvus.client import LIVE, MilvusError
+from index.storage.milvus.rows import (
+    article_from,
+    article_rows,
+    copy_groups,
+    in_list,
+    live_at,
+    ordered,
+    read_json,
+    sentences_of,
+)
 from index.storage.milvus.snapshot import K1, MilvusSnapshot, Moments
 from index.storage.milvus.uri import MilvusTarget
 from index.storage.records import ChunkRecord, NewChunk, StoredArticle
-from index.text import syndication
 from index.text.terms import tokenize
 
 log = logging.getLogger(__name__)
 
-_META_FIELDS = ("title", "date", "source", "url", "author", "origin")
 _FIELDS = {
     "record": ["article_id", "start", "end", "text", "title", "date", "source", "url"],
     "vector": ["vector"],
@@ -62,23 +70,6 @@ _FIELDS = {
 }
 _CACHED = {"record": 20_000, "vector": 20_000, "sentences": 5_000}  # chunks kept per kind (~30 MB vectors)
 _MOMENT_PIECE = 48_000  # base64 characters per meta row
-
-
-def _at(g: int) -> str:
-    return f"g0 <= {int(g)} and g1 > {int(g)}"
-
-
-def _literal(value: Any) -> str:
-    """``value`` written in a Milvus filter (milvus-lite takes no filter parameters)."""
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    return json.dumps(str(value), ensure_ascii=False)
-
-
-def _in(field: str, values: Sequence[Any]) -> str:
-    return f"{field} in [{', '.join(_literal(v) for v in values)}]"
 
 
 @dataclass(frozen=True)
@@ -124,7 +115,7 @@ class MilvusStore:
             if not client.has_collection(meta):
                 return False
             client.load_collection(meta)
-            return _read_json(client, meta, "settings") is not None
+            return read_json(client, meta, "settings") is not None
         finally:
             client.close()
 
@@ -142,7 +133,7 @@ class MilvusStore:
             data = None
             if client.has_collection(meta):
                 client.load_collection(meta)
-                data = _read_json(client, meta, "settings")
+                data = read_json(client, meta, "settings")
             if data is None:
                 if new_settings is None:
                     raise IndexCorruptError(
@@ -197,7 +188,7 @@ class MilvusStore:
             clean = self._clean == g
             self._unfiltered += clean
         try:
-            yield "" if clean else _at(g)
+            yield "" if clean else live_at(g)
         finally:
             if clean:
                 with self._cond:
@@ -216,13 +207,13 @@ class MilvusStore:
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(chunk ids, BM25 scores)`` best first at generation ``g`` (among ``ids``)."""
         ids_, d = self._search("sparse", text, limit, g, ids, "BM25")
-        return _ordered(ids_, np.abs(d) / (K1 + 1))  # milvus-lite gives BM25 negated
+        return ordered(ids_, np.abs(d) / (K1 + 1))  # milvus-lite gives BM25 negated
 
     def search_dense(
         self, query: np.ndarray, limit: int, g: int, ids: Sequence[int] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         ids_, d = self._search("vector", np.asarray(query, dtype=np.float32).tolist(), limit, g, ids, "IP")
-        return _ordered(ids_, d)
+        return ordered(ids_, d)
 
     def _search(
         self, field: str, data: Any, limit: int, g: int, ids: Sequence[int] | None, metric: str
@@ -231,7 +222,7 @@ class MilvusStore:
         if limit <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         with self._reading(g) as where:
-            filt = " and ".join(f for f in (_in("id", ids) if ids is not None else "", where) if f)
+            filt = " and ".join(f for f in (in_list("id", ids) if ids is not None else "", where) if f)
             hits = self._client.search(
                 self._chunks, data=[data], anns_field=field, limit=limit, filter=filt,
                 output_fields=["id"], search_params={"metric_type": metric},
@@ -271,7 +262,7 @@ class MilvusStore:
     def sentence_records(
         self, ids: Sequence[int], g: int, live: Container[int] = ()
     ) -> dict[int, bytes | None]:
-        return self._cached("sentences", ids, g, live, _sentences)
+        return self._cached("sentences", ids, g, live, sentences_of)
 
     def _cached(
         self, kind: str, ids: Sequence[int], g: int, live: Container[int], make: Callable[[Any], Any]
@@ -304,15 +295,7 @@ class MilvusStore:
     def article_at(self, article_id: str, g: int) -> Article | None:
         with self._reading(g) as where:
             rows = self._by_ids(self._articles, "article_id", [article_id], where, ["part", "text", "meta"])
-        if not rows:
-            return None
-        rows.sort(key=lambda r: int(r["part"]))
-        meta = json.loads(rows[0]["meta"])
-        pages = meta.get("pages")
-        return Article(
-            article_id, meta["title"], "".join(r["text"] for r in rows),
-            *(meta.get(k) for k in _META_FIELDS[1:]), pages=tuple(pages) if pages is not None else None,
-        )  # fmt: skip
+        return article_from(article_id, rows)
 
     def copy_groups_at(self, g: int, article_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """The syndicated-copy groups holding one of ``article_ids`` at ``g``:
@@ -329,31 +312,14 @@ class MilvusStore:
     def _all_groups(self, g: int) -> dict[str, list[dict[str, Any]]]:
         metas = {
             r["article_id"]: json.loads(r["meta"])
-            for r in self._scan(self._articles, f"part == 0 and {_at(g)}", ["article_id", "meta"])
+            for r in self._scan(self._articles, f"part == 0 and {live_at(g)}", ["article_id", "meta"])
         }
-        sigs = {
-            aid: syndication.from_blob(base64.b64decode(m["sig"])) for aid, m in metas.items() if m.get("sig")
-        }
-        out: dict[str, list[dict[str, Any]]] = {}
-        for members in syndication.group(sigs):
-            rep = syndication.representative([{"id": aid} | metas[aid] for aid in members])
-            listed = [
-                {k: metas[aid].get(k) for k in ("title", "source", "date", "url")} | {"article_id": aid}
-                for aid in members
-            ]
-            listed.sort(
-                key=lambda m: (m["article_id"] != rep, m["date"] is None, m["date"] or "", m["article_id"])
-            )
-            out[rep] = [
-                {"article_id": m["article_id"], "title": m["title"], "source": m["source"], "date": m["date"],
-                 "url": m["url"]} for m in listed
-            ]  # fmt: skip
-        return out
+        return copy_groups(metas)
 
     # -- reading the newest committed state (ingest, listings) ------------
     def counts(self) -> dict[str, int]:
         g = self._state().committed
-        return {"articles": self._count(self._articles, f"part == 0 and {_at(g)}"),
+        return {"articles": self._count(self._articles, f"part == 0 and {live_at(g)}"),
                 "chunks": self._moments_at(g).count}  # fmt: skip
 
     def article(self, article_id: str) -> Article | None:
@@ -371,10 +337,10 @@ class MilvusStore:
         """Every article's metadata and chunk count, newest date first."""
         g = self._state().committed
         counts: dict[str, int] = {}
-        for row in self._scan(self._chunks, _at(g), ["article_id"]):
+        for row in self._scan(self._chunks, live_at(g), ["article_id"]):
             counts[row["article_id"]] = counts.get(row["article_id"], 0) + 1
         out = []
-        for row in self._scan(self._articles, f"part == 0 and {_at(g)}", ["article_id", "meta"]):
+        for row in self._scan(self._articles, f"part == 0 and {live_at(g)}", ["article_id", "meta"]):
             m = json.loads(row["meta"])
             aid = row["article_id"]
             out.append(StoredArticle(aid, m["title"], m["date"], m["source"], m["url"], m["origin"],
@@ -386,13 +352,13 @@ class MilvusStore:
 
     def hashes(self, article_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         g = self._state().committed
-        rows = self._by_ids(self._articles, "article_id", list(article_ids), f"part == 0 and {_at(g)}",
+        rows = self._by_ids(self._articles, "article_id", list(article_ids), f"part == 0 and {live_at(g)}",
                             ["article_id", "meta", "text_hash"])  # fmt: skip
         return {r["article_id"]: (json.loads(r["meta"])["content_hash"], r["text_hash"]) for r in rows}
 
     def ids_for_text(self, text_hashes: Iterable[str]) -> dict[str, str]:
         g = self._state().committed
-        rows = self._by_ids(self._articles, "text_hash", list(text_hashes), f"part == 0 and {_at(g)}",
+        rows = self._by_ids(self._articles, "text_hash", list(text_hashes), f"part == 0 and {live_at(g)}",
                             ["article_id", "text_hash"])  # fmt: skip
         return {r["text_hash"]: r["article_id"] for r in rows}
 
@@ -400,7 +366,7 @@ class MilvusStore:
         g = self._state().committed
         out: dict[str, tuple[np.ndarray, bytes | None]] = {}
         fields = ["hash", "vector", "sentences"]
-        rows = self._by_ids(self._chunks, "hash", sorted(set(hashes)), _at(g), fields)
+        rows = self._by_ids(self._chunks, "hash", sorted(set(hashes)), live_at(g), fields)
         for r in rows:
             if r["hash"] not in out or out[r["hash"]][1] is None:
                 blob = base64.b64decode(r["sentences"]) if r["sentences"] else None
@@ -410,7 +376,7 @@ class MilvusStore:
     def articles_without_sentences(self, article_ids: Iterable[str]) -> set[str]:
         g = self._state().committed
         rows = self._by_ids(self._chunks, "article_id", list(article_ids),
-                            f"has_sentences == false and {_at(g)}", ["article_id"], batch=50)  # fmt: skip
+                            f"has_sentences == false and {live_at(g)}", ["article_id"], batch=50)  # fmt: skip
         return {r["article_id"] for r in rows}
 
     # -- writing -----------------------------------------------------------
@@ -467,21 +433,21 @@ class MilvusStore:
         state = self._recover()
         g = state.committed + 1
         changed = list(dict.fromkeys([*removals, *(a.id for a, _ in upserts)]))
-        now = _at(state.committed)
+        now = live_at(state.committed)
         old = self._by_ids(self._chunks, "article_id", changed, now, ["id", "vector", "terms"], batch=50)
         old_articles = self._by_ids(self._articles, "article_id", changed, now, ["key"])
         self._mark(self._chunks, "id", [int(r["id"]) for r in old], g)
         self._mark(self._articles, "key", [r["key"] for r in old_articles], g)
         next_id = state.next_id
         chunk_rows: list[dict[str, Any]] = []
-        article_rows: list[dict[str, Any]] = []
+        new_articles: list[dict[str, Any]] = []
         added: list[np.ndarray] = []
         df: dict[str, int] = {}
         for r in old:
             for t in set(r["terms"].split()):
                 df[t] = df.get(t, 0) - 1
         for art, chunks in upserts:
-            article_rows += _article_rows(art, g)
+            new_articles += article_rows(art, g)
             for ch in chunks:
                 vec = np.ascontiguousarray(ch.vector, dtype=np.float32).reshape(-1)
                 added.append(vec)
@@ -499,7 +465,7 @@ class MilvusStore:
                 next_id += 1
         for part in mc.batches(chunk_rows, 200):
             self._client.insert(self._chunks, part)
-        for part in mc.batches(article_rows, 50):
+        for part in mc.batches(new_articles, 50):
             self._client.insert(self._articles, part)
         removed = np.asarray([r["vector"] for r in old], dtype=np.float32)
         moments = self._moments_at(state.committed).changed(
@@ -550,7 +516,7 @@ class MilvusStore:
         keys = [r["key"] for r in self._scan(self._meta, 'key like "moments:%"', ["key"])]
         stale = [k for k in keys if int(k.split(":")[1]) < state.visible]
         if stale:
-            self._client.delete(self._meta, filter=_in("key", stale))
+            self._client.delete(self._meta, filter=in_list("key", stale))
         self._moments = {g: m for g, m in self._moments.items() if g >= oldest}
         if self.target.lite and oldest == state.visible == state.committed:
             self._clean = state.committed  # every row removed before it is gone; none added after
@@ -561,7 +527,7 @@ class MilvusStore:
 
     # -- meta --------------------------------------------------------------
     def _state(self) -> _State:
-        data = _read_json(self._client, self._meta, "state")
+        data = read_json(self._client, self._meta, "state")
         if data is None:
             raise IndexCorruptError(f"the index in the {self.target.describe()} has lost its state row")
         return _State(**data)
@@ -580,7 +546,7 @@ class MilvusStore:
 
     def _moments_at(self, g: int) -> Moments:
         if g not in self._moments:
-            head = _read_json(self._client, self._meta, f"moments:{g}")
+            head = read_json(self._client, self._meta, f"moments:{g}")
             if head is None:
                 raise IndexCorruptError(
                     f"the index in the {self.target.describe()} lacks the score moments of generation {g}"
@@ -601,7 +567,7 @@ class MilvusStore:
             if by_key:
                 out += self._client.get(coll, ids=part, output_fields=fields)
                 continue
-            filt = _in(field, part) + (f" and {where}" if where else "")
+            filt = in_list(field, part) + (f" and {where}" if where else "")
             out += self._client.query(coll, filter=filt, output_fields=fields)
         return out
 
@@ -624,34 +590,3 @@ class MilvusStore:
         return int(rows[0]["count(*)"]) if rows else 0
 
 
-def _read_json(client: Any, meta: str, key: str) -> Any:
-    rows = client.get(meta, ids=[key], output_fields=["value"])
-    return json.loads(rows[0]["value"]) if rows else None
-
-
-def _sentences(row: dict[str, Any]) -> bytes | None:
-    return base64.b64decode(row["sentences"]) if row["sentences"] else None
-
-
-def _ordered(ids: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.lexsort((ids, -scores))
-    return ids[order], scores[order]
-
-
-def _article_rows(art: Article, g: int) -> list[dict[str, Any]]:
-    """An article's rows: its text in pieces, its metadata on piece 0."""
-    sig = (
-        base64.b64encode(syndication.to_blob(syndication.signature(art.text))).decode("ascii")
-        if syndication.long_enough(art.text)
-        else None
-    )
-    meta = {k: getattr(art, k) for k in _META_FIELDS} | {
-        "content_hash": art.content_hash, "pages": list(art.pages) if art.pages else None, "sig": sig,
-    }  # fmt: skip
-    pieces = [art.text[i : i + mc.PIECE] for i in range(0, len(art.text), mc.PIECE)] or [""]
-    return [
-        {"key": f"{art.id}\x1f{g}\x1f{i}", "article_id": art.id, "part": i, "g0": g, "g1": LIVE, "text": p,
-         "meta": json.dumps(meta) if i == 0 else "", "text_hash": art.text_hash if i == 0 else "",
-         "dummy": mc.dummy()}
-        for i, p in enumerate(pieces)
-    ]  # fmt: skip
