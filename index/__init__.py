@@ -26,6 +26,7 @@ from index.sources.collect import ingest_sources
 from index.sources.pdf import page_of
 from index.sources.watch import parse_every
 from index.sources.web import Fetcher, FetchSettings, is_url
+from index.storage import open_engine
 from index.storage.manifest import IndexSettings
 from index.storage.records import ChunkRecord, StoredArticle
 from index.storage.snapshot import Scores, Snapshot, StorageEngine, fill_missing
@@ -67,6 +68,7 @@ __all__ = [
     "is_prose",
     "is_url",
     "load_embedder",
+    "open_engine",
     "page_of",
     "parse_every",
     "sentence_spans",

@@ -25,6 +25,7 @@ ENV = {
     "cache_dir": ("QA_CACHE_DIR", "a folder"),
     "vector_index": ("QA_VECTOR_INDEX", "auto, flat or ivf"),
     "nprobe": ("QA_NPROBE", "a whole number from 1 up"),
+    "store": ("QA_STORE", "local, milvus, milvus:PATH or milvus+http://HOST:PORT[/NAME]"),
 }
 
 
@@ -38,12 +39,15 @@ class Config:
     ``cache_dir``: where the int8 export and the precision measurement are kept;
     ``vector_index``: the FAISS index kind for a new index, or to switch an existing one
     to at its next write (None: the index's own, ``auto`` for a new one: by size); ``nprobe``: IVF lists
-    searched per query (None: a 1/16 of them, at least 32)."""
+    searched per query (None: a 1/16 of them, at least 32); ``store``: the storage
+    engine (None or ``local``: SQLite + FAISS in the index folder; ``milvus``,
+    ``milvus:PATH``, ``milvus+http://HOST:PORT[/NAME]``: see :mod:`index.storage.milvus.uri`)."""
 
     precision: str = "auto"
     cache_dir: Path = field(default_factory=default_cache_dir)
     vector_index: str | None = None
     nprobe: int | None = None
+    store: str | None = None
 
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
@@ -54,6 +58,10 @@ class Config:
             )
         if self.nprobe is not None and (isinstance(self.nprobe, bool) or int(self.nprobe) < 1):
             raise ConfigError(f"nprobe {self.nprobe!r} must be a whole number from 1 up")
+        if self.store is not None:
+            from index.storage.milvus.uri import check_store
+
+            check_store(self.store)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -74,6 +82,13 @@ class Config:
                 if not raw.isdigit() or int(raw) < 1:
                     raise ConfigError(f"{var}={raw!r} is not allowed; use {allowed}, or unset it")
                 value = int(raw)
+            elif name == "store":
+                from index.storage.milvus.uri import check_store
+
+                try:
+                    value = check_store(raw)
+                except ConfigError as exc:
+                    raise ConfigError(f"{var}={raw!r} is not allowed; use {allowed}, or unset it") from exc
             else:
                 value = Path(raw).expanduser()
             values[name] = value

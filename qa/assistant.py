@@ -20,14 +20,15 @@ from index import (
     Fetcher,
     FetchSettings,
     IndexSettings,
-    IndexStore,
     IngestReport,
     InputError,
     ModelError,
     Snapshot,
+    StorageEngine,
     StoredArticle,
     ingest_sources,
     load_embedder,
+    open_engine,
     page_of,
 )
 from qa import calibration as calibrations
@@ -62,7 +63,7 @@ class Assistant:
 
     def __init__(
         self,
-        store: IndexStore,
+        store: StorageEngine,
         model: str | None = None,
         embedder: Embedder | None = None,
         reranker: str | None = None,
@@ -101,23 +102,27 @@ class Assistant:
         see :class:`qa.Config`), by default :class:`qa.Config()`, never the environment.
         """
         config = config or Config()
-        if IndexStore.exists(index_dir):
-            store = IndexStore.open(index_dir, config=config)
-            if embedder is not None:
-                store.settings.check_model(embedder.name, embedder.dim)
-            elif model is not None:
-                embedder = load_embedder(model, config.precision, config.cache_dir)
-                store.settings.check_model(embedder.name, embedder.dim)
-            return cls(store, model, embedder, reranker, config)
-        embedder = embedder or load_embedder(model, config.precision, config.cache_dir)
-        settings = IndexSettings(
-            model_name=embedder.name,
-            model_path=embedder.path,
-            dim=embedder.dim,
-            max_tokens=embedder.max_tokens,
-            chunk=chunk or ChunkSettings(),
-        )
-        return cls(IndexStore.create(index_dir, settings, config), model, embedder, reranker, config)
+        made: list[Embedder] = []
+
+        def new_settings() -> IndexSettings:
+            made.append(embedder or load_embedder(model, config.precision, config.cache_dir))
+            return IndexSettings(
+                model_name=made[0].name,
+                model_path=made[0].path,
+                dim=made[0].dim,
+                max_tokens=made[0].max_tokens,
+                chunk=chunk or ChunkSettings(),
+            )
+
+        store = open_engine(index_dir, config, new_settings)
+        if made:
+            return cls(store, model, made[0], reranker, config)
+        if embedder is not None:
+            store.settings.check_model(embedder.name, embedder.dim)
+        elif model is not None:
+            embedder = load_embedder(model, config.precision, config.cache_dir)
+            store.settings.check_model(embedder.name, embedder.dim)
+        return cls(store, model, embedder, reranker, config)
 
     @property
     def embedder(self) -> Embedder:

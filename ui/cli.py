@@ -15,6 +15,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from index import ChunkSettings, QAError
@@ -84,6 +85,14 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
                 default=default_index,
                 metavar="DIR",
                 help=f"index directory (default: $QA_INDEX or {FALLBACK_INDEX})",
+            )
+        if name != "doctor":
+            p.add_argument(
+                "--store",
+                default=None,
+                metavar="ENGINE",
+                help="where the index is kept: local (default), milvus (milvus-lite in the index "
+                "directory), milvus:PATH.db, milvus+http://HOST:PORT[/NAME] (default: $QA_STORE or local)",
             )
         return p
 
@@ -244,10 +253,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="qa: %(message)s")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # gRPC's own log (milvus-lite's keepalive chatter)
     try:
         from index.config import Config
 
         args.config = Config.from_env()
+        if getattr(args, "store", None):
+            args.config = replace(args.config, store=args.store)
         return int(_run(args) or 0)
     except BrokenPipeError:  # `qa stats --articles | head`: the reader has all it wanted
         silence_stdout()
@@ -304,7 +316,7 @@ def _run(args: argparse.Namespace) -> int:
         from ui.terminal import doctor
 
         return doctor(args.model, args.remeasure, args.json, args.config)
-    _require_index(args.index)
+    _require_index(args.index, args.config)
     from ui import terminal
 
     with Assistant.open(args.index, config=args.config) as assistant:
@@ -347,15 +359,18 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_index(index_dir: str, hint: str = "") -> None:
-    """Fail with one line when ``index_dir`` holds no index (the library's own test:
-    a manifest, or records that name their settings, from which it repairs the rest)."""
+def _require_index(index_dir: str, config: Any, hint: str = "") -> None:
+    """Fail with one line when ``index_dir`` holds no index in the engine ``config.store``
+    names (the library's own test; locally: a manifest, or records that name their
+    settings, from which it repairs the rest)."""
     from index.errors import IndexCorruptError
-    from index.storage.store import IndexStore
+    from index.storage import engine_exists
 
-    if not IndexStore.exists(index_dir):
+    if not engine_exists(index_dir, config):
+        store = f" --store {config.store}" if config.store else ""
         raise IndexCorruptError(
-            f"no index at {index_dir}; build one with 'qa ingest PATH --index {index_dir}'{hint}"
+            f"no index at {index_dir}{' in ' + config.store if config.store else ''}; "
+            f"build one with 'qa ingest PATH --index {index_dir}{store}'{hint}"
         )
 
 
@@ -407,7 +422,7 @@ def _serve(args: argparse.Namespace) -> int:
 
         ensure_demo_index(index_dir, config=args.config)
     else:
-        _require_index(index_dir, ", or run 'qa serve --demo'")
+        _require_index(index_dir, args.config, ", or run 'qa serve --demo'")
     from ui.app import serve
 
     serve(index_dir, host=args.host, port=args.port, auth=args.auth, config=args.config)

@@ -162,6 +162,7 @@ def test_doctor_shows_each_precision_and_the_choice():
         ("QA_NPROBE", "0", "use a whole number from 1 up"),
         ("QA_VECTOR_INDEX", "hnsw", "use auto, flat or ivf"),
         ("QA_PRECISION", "fp16", "use auto, fp32, bf16 or int8"),
+        ("QA_STORE", "mongo", "use local, milvus, milvus:PATH or milvus+http://HOST:PORT[/NAME]"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_the_variable_and_what_it_takes(index, variable, value, allowed):
