@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,7 +72,9 @@ class IngestReport:
 
 
 @dataclass
-class _Tally:
+class Tally:
+    """What an ingest has done so far, and how much is left (for progress and planning)."""
+
     added: list[dict[str, str]] = field(default_factory=list)
     replaced: list[dict[str, str]] = field(default_factory=list)
     unchanged: list[dict[str, str]] = field(default_factory=list)
@@ -86,6 +88,19 @@ class _Tally:
     chars_left: int = 0  # article text read but not yet batched, plus the bytes of files not yet read
     derived_at: float = field(default_factory=time.monotonic)
     derive_cost: float = 0.0
+
+    def report(self, seconds: float) -> IngestReport:
+        return IngestReport(
+            added=tuple(self.added),
+            replaced=tuple(self.replaced),
+            unchanged=tuple(self.unchanged),
+            upgraded=tuple(self.upgraded),
+            duplicates=tuple(self.duplicates),
+            rejected=tuple(self.rejected),
+            chunks_added=self.chunks_added,
+            chunks_embedded=self.chunks_embedded,
+            seconds=seconds,
+        )
 
 
 def chunk_hash(model_name: str, indexed: str) -> str:
@@ -130,42 +145,46 @@ def ingest(
     Raises :class:`~index.errors.IndexLockedError` when another writer is at work."""
     started = time.perf_counter()
     with store.writing():
-        tally = _Tally()
+        tally = Tally()
         try:
             _ingest(store, embedder, paths, tally, progress, batch_articles)
         finally:
             if tally.batches:  # whatever was committed becomes searchable, even after an error
                 store.derive()
-    return IngestReport(
-        added=tuple(tally.added),
-        replaced=tuple(tally.replaced),
-        unchanged=tuple(tally.unchanged),
-        upgraded=tuple(tally.upgraded),
-        duplicates=tuple(tally.duplicates),
-        rejected=tuple(tally.rejected),
-        chunks_added=tally.chunks_added,
-        chunks_embedded=tally.chunks_embedded,
-        seconds=time.perf_counter() - started,
-    )
+    return tally.report(time.perf_counter() - started)
 
 
 def _ingest(
     store: StorageEngine,
     embedder: Embedder,
     paths: Iterable[str | Path],
-    tally: _Tally,
+    tally: Tally,
     progress: bool,
     batch_articles: int,
 ) -> None:
     chunker = make_chunker(store, embedder)
     files, problems = find_files(paths)
     tally.rejected.extend(problems)
+    read = ((path, *read_file(path)) for path in _progress(files, progress))
+    for batch in batches(files, read, tally, batch_articles):
+        _store_batch(store, embedder, chunker, batch, tally, progress)
+        derive_now_and_then(store, tally)
+
+
+def batches(
+    files: Sequence[Path],
+    read: Iterable[tuple[Path, list[Article], list[Problem]]],
+    tally: Tally,
+    batch_articles: int,
+) -> Iterator[list[Article]]:
+    """The articles of ``read`` (each of ``files`` with its articles and problems, in order)
+    in batches to store: articles without words and copies of an earlier article's text are
+    tallied, not batched; a batch ends early where an article comes again, so that the
+    second copy is judged against the stored first."""
     seen_texts: dict[str, str] = {}
     batch: list[Article] = []
     unread = sum(_size(f) for f in files)
-    bar = _progress(files, progress)
-    for path in bar:
-        articles, probs = read_file(path)
+    for path, articles, probs in read:
         tally.rejected.extend(probs)
         unread -= _size(path)
         tally.chars_left = unread + sum(len(a.text) for a in articles)
@@ -178,7 +197,7 @@ def _ingest(
                 # The same article again (same id: its id field or canonical URL) before the first copy
                 # is stored: store that one first, so this one is judged as a later add would be
                 # (unchanged when the same, else it replaces it), one rule within a run and across runs.
-                _store_batch(store, embedder, chunker, batch, tally, progress)
+                yield batch
                 batch = []
             other = seen_texts.get(art.text_hash)
             if other is not None and other != art.id:
@@ -187,14 +206,13 @@ def _ingest(
             seen_texts[art.text_hash] = art.id
             batch.append(art)
             if len(batch) >= batch_articles:  # inside the file loop: a big JSONL commits as it goes
-                _store_batch(store, embedder, chunker, batch, tally, progress)
+                yield batch
                 batch = []
-                _derive_now_and_then(store, tally)
     if batch:
-        _store_batch(store, embedder, chunker, batch, tally, progress)
+        yield batch
 
 
-def _derive_now_and_then(store: StorageEngine, tally: _Tally) -> None:
+def derive_now_and_then(store: StorageEngine, tally: Tally) -> None:
     """Make committed batches searchable during a long ingest, without spending
     more than about a tenth of the time on it (at 1M chunks a rebuild costs ~10 s)."""
     now = time.monotonic()
@@ -208,14 +226,39 @@ def _store_batch(
     embedder: Embedder,
     chunker: Chunker,
     batch: Sequence[Article],
-    tally: _Tally,
+    tally: Tally,
     progress: bool,
 ) -> None:
+    todo, older = plan_batch(store, batch, tally)
+    if not todo:
+        return
+    chunked = [(art, chunk_spans(art, chunker, embedder), replacing) for art, replacing in todo]
+    vectors, missing = known_vectors(store, chunked)
+    tally.chars_done += sum(len(a.text) for a in batch)
+    plan = getattr(embedder, "plan", None)  # an auto precision may switch engines for a large ingest
+    if missing and plan is not None:
+        per_char = (tally.chunks_embedded + len(missing)) / max(tally.chars_done, 1)
+        plan(len(missing) + int(tally.chars_left * per_char))
+    if missing:
+        vectors.update(embed_chunks(embedder, missing, progress and len(missing) >= 64))
+    commit_batch(store, chunked, vectors, older, tally)
+    tally.chunks_embedded += len(missing)
+
+
+Spans = list[tuple[int, int, str, str]]  # (start, end, indexed text, chunk hash) per chunk
+
+
+def plan_batch(
+    store: StorageEngine, batch: Sequence[Article], tally: Tally
+) -> tuple[list[tuple[Article, bool]], set[str]]:
+    """What of ``batch`` is to be (re)stored: ``([(article, replacing), ...], ids of stored
+    articles to give what an older version did not store)``; unchanged articles and copies
+    of a stored article's text are tallied."""
     stored = store.hashes(a.id for a in batch)
     same_text = store.ids_for_text(a.text_hash for a in batch)
     same = [a.id for a in batch if a.id in stored and stored[a.id][0] == a.content_hash]
     older = store.articles_without_sentences(same) if same else set()
-    todo: list[tuple[Article, list[tuple[int, int, str, str]], bool]] = []
+    todo: list[tuple[Article, bool]] = []
     for art in batch:
         old = stored.get(art.id)
         if old is not None and old[0] == art.content_hash and art.id not in older:
@@ -225,29 +268,42 @@ def _store_batch(
         if other is not None and other != art.id:
             tally.duplicates.append(_entry(art) | {"duplicate_of": other})
             continue
-        spans = [
-            (a, b, text, chunk_hash(embedder.name, text))
-            for a, b, text in chunk_article(art, chunker, embedder.count_tokens)
-        ]
-        todo.append((art, spans, old is not None))
-    if not todo:
-        return
-    vectors = store.stored_vectors({h for _, spans, _ in todo for *_, h in spans})
+        todo.append((art, old is not None))
+    return todo, older
+
+
+def chunk_spans(art: Article, chunker: Chunker, embedder: Embedder) -> Spans:
+    """The article's chunks as ``(start, end, indexed text, hash)``."""
+    return [
+        (a, b, text, chunk_hash(embedder.name, text))
+        for a, b, text in chunk_article(art, chunker, embedder.count_tokens)
+    ]
+
+
+def known_vectors(
+    store: StorageEngine, chunked: Sequence[tuple[Article, Spans, bool]]
+) -> tuple[dict[str, tuple[np.ndarray, bytes | None]], dict[str, tuple[str, str]]]:
+    """``(vectors already stored, {hash: (indexed text, chunk text)} of the chunks to embed)``."""
+    vectors = store.stored_vectors({h for _, spans, _ in chunked for *_, h in spans})
     missing = {
         h: (text, art.text[a:b])
-        for art, spans, _ in todo
+        for art, spans, _ in chunked
         for a, b, text, h in spans
         if vectors.get(h, (None, None))[1] is None
     }
-    tally.chars_done += sum(len(a.text) for a in batch)
-    plan = getattr(embedder, "plan", None)  # an auto precision may switch engines for a large ingest
-    if missing and plan is not None:
-        per_char = (tally.chunks_embedded + len(missing)) / max(tally.chars_done, 1)
-        plan(len(missing) + int(tally.chars_left * per_char))
-    if missing:
-        vectors.update(_embed(embedder, missing, progress and len(missing) >= 64))
+    return vectors, missing
+
+
+def commit_batch(
+    store: StorageEngine,
+    chunked: Sequence[tuple[Article, Spans, bool]],
+    vectors: dict[str, tuple[np.ndarray, bytes | None]],
+    older: set[str],
+    tally: Tally,
+) -> None:
+    """Store the chunked articles with their vectors in one transaction, and tally them."""
     upserts = []
-    for art, spans, replacing in todo:
+    for art, spans, replacing in chunked:
         chunks = [NewChunk(a, b, art.text[a:b], text, h, *vectors[h]) for a, b, text, h in spans]
         upserts.append((art, chunks))
         if art.id in older:
@@ -256,11 +312,10 @@ def _store_batch(
             (tally.replaced if replacing else tally.added).append(_entry(art))
         tally.chunks_added += len(chunks)
     store.apply(upserts, derive=False)
-    tally.chunks_embedded += len(missing)
     tally.batches += 1
 
 
-def _embed(
+def embed_chunks(
     embedder: Embedder, chunks: dict[str, tuple[str, str]], progress: bool
 ) -> dict[str, tuple[np.ndarray, bytes]]:
     """``{hash: (vector, sentence vectors blob)}`` for chunks given as ``{hash: (indexed
