@@ -184,11 +184,31 @@ class Assistant:
         return [replace(pool[i], score=float(scores[i])) for i in order]
 
     # -- building ----------------------------------------------------------
-    def add(self, paths: Iterable[str | Path] | str | Path, *, progress: bool = False) -> IngestReport:
-        """Add files and folders; unchanged articles are skipped, changed ones replaced."""
+    def add(
+        self,
+        paths: Iterable[str | Path] | str | Path,
+        *,
+        progress: bool = False,
+        ray: bool | str = False,
+        workers: int = 2,
+    ) -> IngestReport:
+        """Add files and folders; unchanged articles are skipped, changed ones replaced.
+
+        ``ray``: ``True`` reads, chunks and embeds on ``workers`` Ray workers of one thread
+        each, on a Ray started on this machine for the call; a string is the address of a
+        Ray cluster to use instead. This process still does every write (see
+        :mod:`index.distributed`). Needs ``pip install 'article-qa[ray]'``."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
         with self._write_lock:
+            if ray:
+                from index.distributed import ingest_on_ray
+
+                address = None if ray is True else str(ray)
+                return ingest_on_ray(
+                    self.store, self.embedder, paths,
+                    config=self.config, address=address, workers=workers, progress=progress,
+                )  # fmt: skip
             return ingest(self.store, self.embedder, paths, progress=progress)
 
     def remove(self, article_id: str) -> None:
