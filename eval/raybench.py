@@ -116,17 +116,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{cpu_name()}, {os.cpu_count()} cores; {args.limit} records of {args.corpus}; "
               f"precision {config.precision}")  # fmt: skip
         header = f"{'method':<8} {'threads':>7} {'seconds':>8} {'articles/s':>10} {'chunks/s':>9} "
-        print(header + f"{'per worker':>10} {'vs plain':>8} {'ray start':>9}")
+        print(header + f"{'per worker':>10} {'vs plain':>8} {'ray start':>9} {'load':>5}")
         runs: list[tuple[str, int]] = [] if args.skip_plain else [("plain", 0)]
         runs += [("ray", int(w)) for w in args.workers.split(",") if w.strip()]
         for method, workers in runs:
             index = work / f"index-{method}-{workers}"
+            load = os.getloadavg()[0]  # other work on this machine slows every row: say how much there was
             row = (
                 run_plain(data, index, config, args.model)
                 if method == "plain"
                 else run_ray(data, index, config, args.model, workers)
             )
             plain = rows[0]["chunks_per_s"] if rows and rows[0]["method"] == "plain" else None
+            row["load_before"] = round(load, 1)
             row["per_worker_chunks_per_s"] = round(row["chunks_per_s"] / row["workers"], 2)
             row["vs_plain"] = round(row["chunks_per_s"] / plain, 2) if plain else None
             rows.append(row)
@@ -135,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{row['articles_per_s']:>10.1f} {row['chunks_per_s']:>9.1f} "
                 f"{row['per_worker_chunks_per_s']:>10.1f} "
                 f"{row['vs_plain'] if row['vs_plain'] is not None else '-':>8} "
-                f"{row.get('ray_start_s', '-'):>9}",
+                f"{row.get('ray_start_s', '-'):>9} {row['load_before']:>5.1f}",
                 flush=True,
             )
     finally:

@@ -195,15 +195,15 @@ def ray_session(ray: Any, address: str | None, cpus: int) -> Iterator[None]:
     if address is None:
         import index
 
-        here = str(Path(index.__file__).resolve().parent.parent)  # so workers import this code
-        path = os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH", "")) if p)
+        here = str(Path(index.__file__).resolve().parent.parent)  # workers import this very code
         options |= {
             "num_cpus": cpus,
             "object_store_memory": OBJECT_STORE_BYTES,
-            "runtime_env": {"env_vars": {"PYTHONPATH": path}},
+            # ${PYTHONPATH}: the worker's own, expanded by Ray in the worker
+            "runtime_env": {"env_vars": {"PYTHONPATH": f"{here}{os.pathsep}${{PYTHONPATH}}"}},
         }
     try:
-        ray.init(address=address, **options)
+        ray.init(address=address or "local", **options)  # "local": a new Ray here, whatever RAY_ADDRESS says
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = f"the Ray cluster at {address}" if address else "a local Ray"
         raise ConfigError(f"could not start {where}: {' '.join(str(exc).split())}") from exc
@@ -225,10 +225,6 @@ class _Job:
     vectors: dict[str, tuple[np.ndarray, bytes | None]] = field(default_factory=dict)
     embedded: int = 0
     articles: int = 0  # of the batch, unchanged and copies included (for progress)
-
-    @property
-    def ids(self) -> set[str]:
-        return {art.id for art, _ in self.todo}
 
 
 class _Driver:
@@ -291,7 +287,8 @@ class _Driver:
 
     # -- the pipeline ----------------------------------------------------------------
     def _submit(self, batch: list[Article]) -> None:
-        if any(art.id in job.ids for job in self.jobs for art in batch):
+        writing = {art.id for job in self.jobs for art, _ in job.todo}
+        if any(art.id in writing for art in batch):
             while self.jobs:  # an article again: its first copy is stored before this one is judged
                 self._step()
         todo, older = plan_batch(self.store, batch, self.tally)

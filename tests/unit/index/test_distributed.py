@@ -158,3 +158,31 @@ def test_without_ray_the_cli_says_what_to_install_in_one_line(seed_dir, tmp_path
 def test_a_path_taken_for_the_address_is_explained(seed_dir, tmp_path):
     proc = run_qa("ingest", "--ray", seed_dir, *seed_dir.iterdir(), "--index", tmp_path / "i")
     assert proc.returncode == 2 and "put --ray after the paths" in proc.stderr
+
+
+def test_workers_run_the_precision_and_cache_of_the_drivers_config(tmp_path):
+    from index.config import Config
+    from index.distributed import WorkerModel
+    from index.embed import DEFAULT_MODEL_NAME
+    from index.embed.precision import Choice
+    from index.storage.manifest import IndexSettings
+
+    class Auto:  # what an auto-precision embedder tells: int8 is fastest at passages here
+        name = DEFAULT_MODEL_NAME
+
+        def choice(self, workload: str) -> Choice:
+            return Choice("int8" if workload == "bulk" else "fp32", "measured")
+
+    default = IndexSettings(DEFAULT_MODEL_NAME, "/elsewhere/model", 384, 256)
+    auto = WorkerModel.for_index(default, Auto(), Config(precision="auto", cache_dir=tmp_path))
+    assert auto == WorkerModel(None, "int8", tmp_path, 1)  # the packaged model, the bulk choice
+    own = IndexSettings("my-model", str(tmp_path / "my-model"), 384, 256)
+    chosen = WorkerModel.for_index(own, Auto(), Config(precision="bf16", cache_dir=tmp_path), threads=2)
+    assert chosen == WorkerModel(str(tmp_path / "my-model"), "bf16", tmp_path, 2)
+
+
+def test_no_workers_is_refused_in_plain_words(make_assistant, seed_dir):
+    from index.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="at least one"):
+        make_assistant(model="hash:64").add(seed_dir, ray=True, workers=0)
