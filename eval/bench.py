@@ -1,4 +1,4 @@
-"""``qa bench`` (also ``python -m eval.bench``): speed, memory and recall in one run.
+"""``qa bench``: speed, memory and recall in one run.
 
 1. **Ingest**: the shared SQuAD articles and SciFact abstracts each into a fresh
    index through ``ingest()``, then the raw bound: ``embedder.encode`` of exactly
@@ -370,7 +370,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         work=Path(args.work),
         out=Path(args.out) if args.out else None,
         quick=args.quick,
-        precision=args.precision,
+        precision=args.precision or args.config.precision,
         model=args.model,
         skip_ingest=args.skip_ingest,
         rebuild=args.rebuild,
@@ -386,14 +386,3 @@ def run_from_args(args: argparse.Namespace) -> int:
         say(f"wrote {config.out / 'bench.json'}")
     print(line)
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m eval.bench ARGS`` is ``qa bench ARGS``."""
-    from ui.cli import main as qa_main
-
-    return qa_main(["bench", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -26,8 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from index.config import Config
-from qa import Assistant
+from qa import Assistant, Config
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 DEFAULT_SCIFACT = SHARED / "scifact" / "corpus.jsonl"

@@ -37,7 +37,7 @@ class Config:
     """``precision``: how the model runs (``auto`` measures, see :mod:`index.embed.auto`);
     ``cache_dir``: where the int8 export and the precision measurement are kept;
     ``vector_index``: the FAISS index kind for a new index, or to switch an existing one
-    to (None: the index's own, ``auto`` for a new one: by size); ``nprobe``: IVF lists
+    to at its next write (None: the index's own, ``auto`` for a new one: by size); ``nprobe``: IVF lists
     searched per query (None: a 1/16 of them, at least 32)."""
 
     precision: str = "auto"

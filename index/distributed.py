@@ -42,16 +42,17 @@ from index.config import Config
 from index.embed import DEFAULT_MODEL_NAME, HASH_PREFIX, Embedder
 from index.errors import ConfigError, QAError
 from index.ingest import (
+    Batcher,
     IngestReport,
     Spans,
     Tally,
-    batches,
     chunk_spans,
     commit_batch,
     derive_now_and_then,
     embed_chunks,
     known_vectors,
     plan_batch,
+    take_files,
 )
 from index.sources.article import Article
 from index.sources.readers import Problem, find_files, read_file
@@ -252,10 +253,9 @@ class _Driver:
 
             self.bar = tqdm(total=0, desc="ingest on ray", unit="article")
         try:
-            for batch in batches(files, self._read(files), self.tally, batch_articles):
-                self._submit(batch)
-                while len(self.jobs) >= JOBS_PER_WORKER * self.n_workers:
-                    self._step()
+            batcher = Batcher(self.tally, self._submit)
+            take_files(files, self._read(files), self.tally, batcher, batch_articles)
+            batcher.flush()
             while self.jobs:
                 self._step()
         finally:
@@ -302,6 +302,8 @@ class _Driver:
         job.ref = self.workers[worker].chunk.remote([art for art, _ in todo])
         self.load[worker] += 1
         self.jobs.append(job)
+        while len(self.jobs) >= JOBS_PER_WORKER * self.n_workers:
+            self._step()
 
     def _step(self) -> None:
         """Wait for one call to finish, move its job on, commit what is ready in order."""

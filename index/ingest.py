@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _TITLE_WORDS = 24  # at most this much of the title is put in front of each chunk
 _DERIVE_EVERY = 60.0  # seconds between rebuilds of FAISS and BM25 during a long ingest
+STREAM_BATCH = 32  # at most this many articles per batch from a stream (fetched pages)
 
 
 @dataclass(frozen=True)
@@ -140,14 +141,19 @@ def ingest(
     *,
     progress: bool = False,
     batch_articles: int = 100,
+    stream: Iterable[Article | Problem | None] = (),
 ) -> IngestReport:
     """Read, chunk, embed (only what is new) and store; one transaction per batch.
+    ``stream`` gives articles (or problems) from elsewhere, such as fetched pages; it is
+    read after the files, under the same lock. Its articles are stored every
+    ``STREAM_BATCH``, and whenever it yields None (nothing ready yet), so that
+    embedding overlaps the work that produces them.
     Raises :class:`~index.errors.IndexLockedError` when another writer is at work."""
     started = time.perf_counter()
     with store.writing():
         tally = Tally()
         try:
-            _ingest(store, embedder, paths, tally, progress, batch_articles)
+            _ingest(store, embedder, paths, tally, progress, batch_articles, stream)
         finally:
             if tally.batches:  # whatever was committed becomes searchable, even after an error
                 store.derive()
@@ -161,28 +167,38 @@ def _ingest(
     tally: Tally,
     progress: bool,
     batch_articles: int,
+    stream: Iterable[Article | Problem | None] = (),
 ) -> None:
-    chunker = make_chunker(store, embedder)
     files, problems = find_files(paths)
     tally.rejected.extend(problems)
-    read = ((path, *read_file(path)) for path in _progress(files, progress))
-    for batch in batches(files, read, tally, batch_articles):
+    chunker = make_chunker(store, embedder)
+
+    def store_batch(batch: list[Article]) -> None:
         _store_batch(store, embedder, chunker, batch, tally, progress)
         derive_now_and_then(store, tally)
 
+    batcher = Batcher(tally, store_batch)
+    read = ((path, *read_file(path)) for path in _progress(files, progress))
+    take_files(files, read, tally, batcher, batch_articles)
+    for item in stream:
+        if item is None:  # the stream has nothing ready: store what came, rather than wait idle
+            batcher.flush()
+        elif isinstance(item, Problem):
+            tally.rejected.append(item)
+        else:
+            batcher.take(item, min(batch_articles, STREAM_BATCH))
+    batcher.flush()
 
-def batches(
+
+def take_files(
     files: Sequence[Path],
     read: Iterable[tuple[Path, list[Article], list[Problem]]],
     tally: Tally,
+    batcher: Batcher,
     batch_articles: int,
-) -> Iterator[list[Article]]:
-    """The articles of ``read`` (each of ``files`` with its articles and problems, in order)
-    in batches to store: articles without words and copies of an earlier article's text are
-    tallied, not batched; a batch ends early where an article comes again, so that the
-    second copy is judged against the stored first."""
-    seen_texts: dict[str, str] = {}
-    batch: list[Article] = []
+) -> None:
+    """Give ``batcher`` the articles of ``read`` (each of ``files`` with its articles and
+    problems, in order), keeping count of the text still to come."""
     unread = sum(_size(f) for f in files)
     for path, articles, probs in read:
         tally.rejected.extend(probs)
@@ -190,26 +206,42 @@ def batches(
         tally.chars_left = unread + sum(len(a.text) for a in articles)
         for art in articles:
             tally.chars_left -= len(art.text)
-            if not tokenize(f"{art.title} {art.text}"):  # BM25 cannot index an article without terms
-                tally.rejected.append(Problem(str(path), f"'{art.title[:40]}' has no words to search for"))
-                continue
-            if art.id in {a.id for a in batch}:
-                # The same article again (same id: its id field or canonical URL) before the first copy
-                # is stored: store that one first, so this one is judged as a later add would be
-                # (unchanged when the same, else it replaces it), one rule within a run and across runs.
-                yield batch
-                batch = []
-            other = seen_texts.get(art.text_hash)
-            if other is not None and other != art.id:
-                tally.duplicates.append(_entry(art) | {"duplicate_of": other})
-                continue
-            seen_texts[art.text_hash] = art.id
-            batch.append(art)
-            if len(batch) >= batch_articles:  # inside the file loop: a big JSONL commits as it goes
-                yield batch
-                batch = []
-    if batch:
-        yield batch
+            batcher.take(art, batch_articles)  # inside the file loop: a big JSONL commits as it goes
+
+
+class Batcher:
+    """Collects articles into batches and hands each full batch to ``store_batch``."""
+
+    def __init__(self, tally: Tally, store_batch: Callable[[list[Article]], None]) -> None:
+        self.tally = tally
+        self.store_batch = store_batch
+        self.seen_texts: dict[str, str] = {}
+        self.batch: list[Article] = []
+
+    def take(self, art: Article, batch_articles: int) -> None:
+        tally = self.tally
+        if not tokenize(f"{art.title} {art.text}"):  # BM25 cannot index an article without terms
+            why = f"'{art.title[:40]}' has no words to search for"
+            tally.rejected.append(Problem(art.origin or art.id, why))
+            return
+        if art.id in {a.id for a in self.batch}:
+            # The same article again (same id: its id field or canonical URL) before the first copy
+            # is stored: store that one first, so this one is judged as a later add would be
+            # (unchanged when the same, else it replaces it), one rule within a run and across runs.
+            self.flush()
+        other = self.seen_texts.get(art.text_hash)
+        if other is not None and other != art.id:
+            tally.duplicates.append(_entry(art) | {"duplicate_of": other})
+            return
+        self.seen_texts[art.text_hash] = art.id
+        self.batch.append(art)
+        if len(self.batch) >= batch_articles:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            batch, self.batch = self.batch, []
+            self.store_batch(batch)
 
 
 def derive_now_and_then(store: StorageEngine, tally: Tally) -> None:

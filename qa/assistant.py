@@ -5,23 +5,32 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.config import Config
-from index.embed import DEFAULT_MODEL_NAME, Embedder, load_embedder
-from index.errors import InputError, ModelError
-from index.ingest import IngestReport, ingest
-from index.sources.article import Article
-from index.sources.pdf import page_of
-from index.storage.manifest import IndexSettings
-from index.storage.records import StoredArticle
-from index.storage.snapshot import Snapshot
-from index.storage.store import IndexStore
-from index.text.chunking import ChunkSettings
+from index import (
+    DEFAULT_MODEL_NAME,
+    Article,
+    ChunkSettings,
+    Config,
+    Embedder,
+    Fetcher,
+    FetchSettings,
+    IndexSettings,
+    IndexStore,
+    IngestReport,
+    InputError,
+    ModelError,
+    Snapshot,
+    StoredArticle,
+    ingest_sources,
+    is_url,
+    load_embedder,
+    page_of,
+)
 from qa import calibration as calibrations
 from qa.calibration import Calibration
 from qa.compose import NO_ANSWER, Composed, compose
@@ -69,6 +78,7 @@ class Assistant:
         self._write_lock = threading.Lock()
         self._calibration: Calibration | None = None
         self._sentence_vectors = SentenceVectorCache()
+        self._fetchers: dict[FetchSettings, Fetcher] = {}  # robots.txt and pauses per host kept between adds
 
     @classmethod
     def open(
@@ -189,27 +199,59 @@ class Assistant:
         paths: Iterable[str | Path] | str | Path,
         *,
         progress: bool = False,
+        feeds: Iterable[str] = (),
+        fetch: FetchSettings | None = None,
         ray: bool | str = False,
         workers: int = 2,
     ) -> IngestReport:
-        """Add files and folders; unchanged articles are skipped, changed ones replaced.
+        """Add files, folders and web pages (``http(s)://`` URLs), and the entries of
+        ``feeds`` (RSS, Atom or sitemap URLs); unchanged articles are skipped, changed
+        ones replaced. ``fetch`` sets timeouts, size cap and politeness delay.
 
-        ``ray``: ``True`` reads, chunks and embeds on ``workers`` Ray workers of one thread
-        each, on a Ray started on this machine for the call; a string is the address of a
-        Ray cluster to use instead. This process still does every write (see
-        :mod:`index.distributed`). Needs ``pip install 'article-qa[ray]'``."""
+        ``ray``: ``True`` reads, chunks and embeds files and folders on ``workers`` Ray
+        workers of one thread each, on a Ray started on this machine for the call; a string
+        is the address of a Ray cluster to use instead. This process still does every write
+        (see :mod:`index.distributed`). Needs ``pip install 'article-qa[ray]'``."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
         with self._write_lock:
+            if self.config.vector_index is not None:  # asked for another kind: it changes with this write
+                self.store.switch_vector_index(self.config.vector_index)
             if ray:
                 from index.distributed import ingest_on_ray
 
+                paths = list(paths)
+                if feeds or any(is_url(str(p)) for p in paths):
+                    raise InputError("ingest on Ray reads files and folders; add pages and feeds without it")
                 address = None if ray is True else str(ray)
                 return ingest_on_ray(
                     self.store, self.embedder, paths,
                     config=self.config, address=address, workers=workers, progress=progress,
                 )  # fmt: skip
-            return ingest(self.store, self.embedder, paths, progress=progress)
+            fetcher = self._fetchers.setdefault(fetch or FetchSettings(), Fetcher(fetch))
+            return ingest_sources(self.store, self.embedder, paths, feeds, fetcher=fetcher, progress=progress)
+
+    def watch(
+        self,
+        sources: Iterable[str | Path],
+        *,
+        every: float,
+        fetch: FetchSettings | None = None,
+        say: Callable[[str], None] | None = None,
+        stop: threading.Event | None = None,
+        cycles: int | None = None,
+    ) -> int:
+        """Keep the index current with folders, files and feed URLs: a cycle every
+        ``every`` seconds adds what is new, replaces what changed and removes articles of
+        deleted files (:mod:`index.sources.watch`), until ``stop`` is set or ``cycles``
+        have run; ``say`` gets each cycle's line. Returns the number of cycles run."""
+        from index.sources.watch import watch
+
+        fetcher = self._fetchers.setdefault(fetch or FetchSettings(), Fetcher(fetch))
+        return watch(
+            self.store, self.embedder, sources, every=every, fetcher=fetcher, say=say, stop=stop,
+            cycles=cycles,
+        )  # fmt: skip
 
     def remove(self, article_id: str) -> None:
         """Remove one article and its chunks."""

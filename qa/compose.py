@@ -30,8 +30,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from index.sources.article import article_day
-from index.text.terms import tokenize
+from index import article_day, tokenize
 from qa.calibration import Calibration
 from qa.evidence import Candidate, question_terms, softmax
 from qa.quotes import SayQuestion, names_speaker

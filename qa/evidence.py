@@ -29,9 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from index.embed.sentences import SentenceVectors
-from index.text.sentences import is_prose, sentence_spans
-from index.text.terms import tokenize
+from index import SentenceVectors, is_prose, sentence_spans, tokenize
 from qa.answertype import answer_type, holds
 from qa.quotes import is_quote, speaker_of
 from qa.sentences import coverage, sentences, similarities

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.storage.snapshot import Scores, fill_missing
+from index import Scores, fill_missing
 
 RRF_K = 60
 

@@ -26,12 +26,16 @@ from datetime import date
 
 import numpy as np
 
-from index.embed.sentences import SentenceVectors
-from index.errors import InputError
-from index.sources.article import article_day
-from index.storage.records import ChunkRecord
-from index.storage.snapshot import Scores, Snapshot, fill_missing
-from index.text.terms import tokenize
+from index import (
+    ChunkRecord,
+    InputError,
+    Scores,
+    SentenceVectors,
+    Snapshot,
+    article_day,
+    fill_missing,
+    tokenize,
+)
 from qa import fusion
 from qa.sentences import best, coverage, sentences, similarities
 from qa.types import Passage

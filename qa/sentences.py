@@ -15,9 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from index.embed.sentences import SentenceVectors, chunk_sentences
-from index.text.sentences import sentence_spans
-from index.text.terms import tokenize
+from index import SentenceVectors, chunk_sentences, sentence_spans, tokenize
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,7 @@ class SentenceVectorCache:
 
 
 def _compute(embed: Any, records: Mapping[int, Any]) -> dict[int, SentenceVectors]:
-    from index.ingest import indexed_text
+    from index import indexed_text
 
     ids = list(records)
     texts = [indexed_text(records[c].title, records[c].text) for c in ids]

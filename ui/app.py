@@ -74,6 +74,11 @@ def build_app(assistant: Assistant) -> Any:
         # the last removal's notice goes: it may name an article this upload just brought back
         return (notice_html(summary, ok), lib.results_html(rows), None, "", *library_view(k_now))
 
+    def add_web(text: str, feeds: bool, k_now: Any, progress: Any = progress_bar) -> tuple[Any, ...]:
+        rows, summary = lib.add_urls(assistant, text, feeds, lambda f, d: progress(f, desc=d))
+        ok = any(r[1] in ("added", "replaced", "unchanged") for r in rows)
+        return (notice_html(summary, ok), lib.results_html(rows), "", "", *library_view(k_now))
+
     def remove(article_id: str | None, k_now: Any) -> tuple[Any, ...]:
         removed, message = lib.remove_article(assistant, article_id)
         return (notice_html(message, removed), "", *library_view(k_now))
@@ -166,6 +171,17 @@ def build_app(assistant: Assistant) -> Any:
                             elem_id="qa-upload",
                         )
                         add_btn = gr.Button("Add to library", variant="primary", elem_id="qa-add")
+                        web_urls = gr.Textbox(
+                            label="Or web addresses, one per line",
+                            placeholder="https://example.org/news/story.html",
+                            lines=2,
+                            elem_id="qa-urls",
+                        )
+                        with gr.Row():
+                            web_feeds = gr.Checkbox(
+                                label="These are feeds or sitemaps (add their entries)", elem_id="qa-feeds"
+                            )
+                            web_btn = gr.Button("Fetch and add", elem_id="qa-fetch")
                         add_status = gr.HTML(elem_id="qa-add-status")
                         results = gr.HTML(elem_id="qa-results")
                     with gr.Column(scale=3):
@@ -208,6 +224,12 @@ def build_app(assistant: Assistant) -> Any:
             add_files,
             [files, k],
             [add_status, results, files, remove_status, *view],
+            api_visibility="private",
+        )
+        web_btn.click(
+            add_web,
+            [web_urls, web_feeds, k],
+            [add_status, results, web_urls, remove_status, *view],
             api_visibility="private",
         )
         remove_btn.click(remove, [pick, k], [remove_status, add_status, *view], api_visibility="private")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from qa import Answer, Assistant, QAError
+from qa import DEFAULT_K, Answer, Assistant, QAError
 from ui.format import (
     answer_parts,
     empty_sources_html,
@@ -23,8 +23,7 @@ from ui.format import (
     sources_html,
 )
 
-MODES = ("hybrid", "dense", "bm25")
-DEFAULT_K = 5
+MODES = ("hybrid", "dense", "bm25")  # the UI offers these of qa.MODES (fusion and rrf are for measuring)
 MAX_K = 20
 THINKING = "_Searching the articles…_"
 UNEXPECTED = "Something went wrong while answering; the server log has the details. Try again."

@@ -17,15 +17,20 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from index.errors import QAError
+from index import ChunkSettings, QAError
+from qa import MODES
 from ui.terminal import os_error_message, silence_stdout
+from ui.webcli import WATCH_EXAMPLES, add_fetch_options, add_watch_options, fetch_options, run_watch
 
 FALLBACK_INDEX = ".qa/index"
+CHUNK = ChunkSettings()  # the defaults of a new index
 DEMO_INDEX = ".qa/demo"
 
 EXAMPLES = {
     "ingest": "examples:\n  qa ingest ../shared/data/seed --index /tmp/i\n"
     "  qa ingest news/ extra.jsonl --index my-index --chunk-size 160\n"
+    "  qa ingest https://example.org/news/story.html --index /tmp/i\n"
+    "  qa ingest --feed https://example.org/rss.xml --feed https://example.org/sitemap.xml\n"
     "  qa ingest news/ --index my-index --ray                # 2 Ray workers on this machine\n"
     "  qa ingest news/ --index my-index --ray=HOST:6379 --ray-workers 8",
     "ask": 'examples:\n  qa ask "What did Trump say about USMCA?" --index /tmp/i\n'
@@ -52,7 +57,6 @@ EXAMPLES = {
     "  qa bench --quick --sizes 20000          # ... plus a synthetic index of 20,000 chunks\n"
     "  qa bench --out /tmp/b                   # everything: SciFact too, 10k (real), 100k, 1M\n"
     "  qa bench --skip-ingest --sizes 100k,1M  # query side only; cached indexes are reused\n"
-    "  python -m eval.bench --help             # the same command",
 }
 
 
@@ -85,8 +89,9 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
             )
         return p
 
-    p = command("ingest", "Add articles (.txt .md .html .json .jsonl .pdf, folders recursively).")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to add")
+    p = command("ingest", "Add articles (.txt .md .html .json .jsonl .pdf, folders recursively, web pages).")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files, folders or http(s):// page URLs to add")
+    add_fetch_options(p)
     p.add_argument(
         "--model",
         metavar="PATH",
@@ -94,10 +99,10 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         "default: packaged all-MiniLM-L6-v2; 'hash:256' for a model-free test index)",
     )
     p.add_argument(
-        "--chunk-size", type=int, default=200, metavar="N", help="tokens per chunk (new index only)"
+        "--chunk-size", type=int, default=CHUNK.size, metavar="N", help="tokens per chunk (new index only)"
     )
     p.add_argument(
-        "--chunk-overlap", type=int, default=40, metavar="N", help="overlap tokens (new index only)"
+        "--chunk-overlap", type=int, default=CHUNK.overlap, metavar="N", help="overlap tokens (new index)"
     )
     p.add_argument(
         "--ray",
@@ -115,6 +120,12 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
 
+    p = command(
+        "watch", "Keep an index current with folders and feeds: a cycle every --every, until stopped."
+    )
+    p.epilog = WATCH_EXAMPLES
+    add_watch_options(p)
+
     for name, help_text in (
         ("ask", "Answer a question with cited sentences."),
         ("search", "Show the passages that match a query."),
@@ -124,7 +135,7 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         p.add_argument("-k", type=int, default=None, metavar="N", help="passages to retrieve (default 5)")
         p.add_argument(
             "--mode",
-            choices=("hybrid", "fusion", "dense", "bm25", "rrf"),
+            choices=MODES,
             default="hybrid",
             help="retrieval mode (default: hybrid; fusion = hybrid without re-scoring by best sentence)",
         )
@@ -278,6 +289,8 @@ def _run(args: argparse.Namespace) -> int:
         from eval.bench import run_from_args
 
         return run_from_args(args)
+    if args.command == "watch":
+        return run_watch(args)
     if args.command == "ingest":
         from index.sources.readers import printable
         from index.text.chunking import ChunkSettings
@@ -291,13 +304,16 @@ def _run(args: argparse.Namespace) -> int:
             print(f"qa: error: --ray took {args.ray!r} for a cluster address; put --ray after the paths, "
                   "or write --ray=ADDRESS", file=sys.stderr)  # fmt: skip
             return 2
+        if not args.paths and not args.feed:
+            print("qa: error: give files, folders or URLs to add, or --feed URL", file=sys.stderr)
+            return 2
         if args.ray:  # before the index is made: say what to install, if ray is missing
             from index.distributed import require_ray
 
             require_ray()
         with Assistant.open(args.index, model=args.model, chunk=chunk, config=args.config) as assistant:
             report = assistant.add(
-                args.paths, progress=not args.quiet and sys.stderr.isatty(),
+                args.paths, progress=not args.quiet and sys.stderr.isatty(), **fetch_options(args),
                 ray=args.ray or False, workers=args.ray_workers,
             )  # fmt: skip
         for problem in report.rejected:

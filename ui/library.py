@@ -24,6 +24,7 @@ UPLOAD_TYPES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", 
 MAX_FILE_MB = 10
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
 MAX_FILES = 50
+MAX_URLS = 50  # web addresses typed at once (a feed's entries are not counted)
 UPLOADS = "uploads"
 RESULT_HEADERS = ["File", "Result", "Title", "Details"]
 ARTICLE_HEADERS = ["Title", "Date", "Source", "Chunks"]
@@ -114,6 +115,40 @@ def add_uploads(
         rows += report_rows(path.name, report)
     if progress:
         progress(1.0, "Done")
+    return rows, results_summary(rows)
+
+
+def add_urls(
+    assistant: Assistant, text: str | None, feeds: bool = False, progress: Progress | None = None
+) -> tuple[list[list[str]], str]:
+    """Fetch the web addresses typed in the Library tab (one per line): pages, or
+    (``feeds``) RSS, Atom or sitemap URLs whose entries are added. A result row per
+    article and per failure, named by its URL, and a one-line summary. Only http(s)
+    addresses are taken: a path typed here never reads a file on the server."""
+    words = (text or "").split()
+    if not words:
+        return [], "Type one or more web addresses (http:// or https://) first."
+    web = [w for w in words if w.lower().startswith(("http://", "https://"))]
+    rows = [
+        [w, "rejected", "", "not a web address; give an http:// or https:// URL"]
+        for w in words
+        if w not in web
+    ]
+    rows += [[w, "rejected", "", f"more than {MAX_URLS} addresses at once"] for w in web[MAX_URLS:]]
+    urls = web[:MAX_URLS]
+    if progress and urls:
+        progress(0.0, f"Fetching {len(urls)} address(es)")
+    try:
+        report = (
+            assistant.add([] if feeds else urls, feeds=urls if feeds else (), progress=True) if urls else None
+        )
+    except QAError as exc:
+        report, rows = None, rows + [[u, "rejected", "", str(exc)] for u in urls]
+    for result in ("added", "replaced", "unchanged", "duplicates") if report else ():
+        for e in getattr(report, result):
+            details = f"same text as article {e.get('duplicate_of')}" if result == "duplicates" else e["id"]
+            rows.append([e.get("path", ""), result.rstrip("s"), e.get("title", ""), details])
+    rows += [[p.path, "rejected", "", p.reason] for p in (report.rejected if report else ())]
     return rows, results_summary(rows)
 
 

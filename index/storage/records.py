@@ -283,6 +283,31 @@ def ids_for_text(conn: sqlite3.Connection, text_hashes: list[str]) -> dict[str, 
     return out
 
 
+def fetched(conn: sqlite3.Connection, links: list[str]) -> dict[str, tuple[str, str]]:
+    """``{link: (stamp, article id)}`` for links fetched before whose article is still stored
+    (the table is made by the first :func:`record_fetched`; an older index has none)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='fetched'").fetchone():
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for part in _batches(links):
+        q = (
+            "SELECT f.link, f.stamp, f.article_id FROM fetched f JOIN articles a ON a.id = f.article_id "
+            f"WHERE f.link IN ({_marks(part)})"
+        )
+        out.update({r[0]: (r[1], r[2]) for r in conn.execute(q, part)})
+    return out
+
+
+def record_fetched(conn: sqlite3.Connection, rows: Sequence[tuple[str, str, str]]) -> None:
+    """Remember ``(link, stamp, article id)`` of fetched feed entries, in one transaction."""
+    with conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS fetched (link TEXT PRIMARY KEY, stamp TEXT NOT NULL, "
+            "article_id TEXT NOT NULL)"
+        )
+        conn.executemany("INSERT OR REPLACE INTO fetched VALUES (?,?,?)", rows)
+
+
 def stored_vectors(
     conn: sqlite3.Connection, chunk_hashes: list[str]
 ) -> dict[str, tuple[np.ndarray, bytes | None]]:
@@ -399,6 +424,12 @@ def reading(index_dir: Path) -> Iterator[sqlite3.Connection]:
 
 def chunk_count(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """``{"articles": N, "chunks": M}``."""
+    a = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    return {"articles": int(a), "chunks": chunk_count(conn)}
 
 
 def article_texts(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:

@@ -127,8 +127,8 @@ class IndexStore:
     def open(
         cls, directory: str | Path, writer: WriterLock | None = None, config: Config | None = None
     ) -> IndexStore:
-        """The index in ``directory``; ``config.vector_index``, when set and not the index's
-        own, switches the index to that kind (saved; needs the writer lock)."""
+        """The index in ``directory`` (``config.nprobe`` applies to its searches; the vector
+        index kind is the index's own, see :meth:`switch_vector_index`)."""
         config = config or Config()
         d = Path(directory)
         db = d / DB
@@ -165,12 +165,13 @@ class IndexStore:
                     records.put_settings(store._conn, settings.to_dict())
             finally:
                 store.writer.release()
-        if config.vector_index is not None and config.vector_index != settings.vector_index:
-            store.switch_vector_index(config.vector_index)
         return store
 
     def switch_vector_index(self, kind: str) -> None:
-        """Save ``kind`` (auto, flat, ivf) as this index's vector index kind and rebuild FAISS."""
+        """Save ``kind`` (auto, flat, ivf) as this index's vector index kind and rebuild FAISS
+        (a write: readers never change an index's kind)."""
+        if kind == self.settings.vector_index:
+            return
         with self.writing():
             self.settings = replace(self.settings, vector_index=kind)
             with self._lock:
@@ -237,9 +238,7 @@ class IndexStore:
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            a = self._conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-            c = self._conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        return {"articles": int(a), "chunks": int(c)}
+            return records.counts(self._conn)
 
     def article(self, article_id: str) -> Article | None:
         with self._lock:
@@ -274,6 +273,16 @@ class IndexStore:
         """``{text_hash: article id}`` for stored articles with that exact text."""
         with self._lock:
             return records.ids_for_text(self._conn, list(text_hashes))
+
+    def fetched(self, links: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """``{link: (stamp, article id)}`` of feed entries fetched before whose article is still stored."""
+        with self._lock:
+            return records.fetched(self._conn, list(links))
+
+    def record_fetched(self, rows: Sequence[tuple[str, str, str]]) -> None:
+        """Remember ``(link, stamp, article id)`` of fetched feed entries (writers only)."""
+        with self.writing(), self._lock:
+            records.record_fetched(self._conn, rows)
 
     def stored_vectors(self, hashes: Iterable[str]) -> dict[str, tuple[np.ndarray, bytes | None]]:
         """Vectors (and sentence vectors) already computed for these chunk hashes, so

@@ -192,7 +192,7 @@ def test_a_reader_sees_what_another_process_added_and_removed(index, tmp_path):
 
 
 def test_asking_while_adding_and_removing_in_the_same_process_never_fails(index, tmp_path):
-    """Readers pin one view per request: a write landing mid-request cannot mix
+    """Readers take one snapshot per request: a write landing mid-request cannot mix
     FAISS and BM25 of two generations (which would raise or cite wrong chunks). Every
     passage and citation is a slice of its article's text at its offsets: of the article
     as stored now, or, for one this test removed meanwhile, as it was before removal."""

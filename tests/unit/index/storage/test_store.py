@@ -209,6 +209,10 @@ def test_the_vector_index_type_can_be_forced_and_finds_the_same(tmp_path, corpus
         write(tmp_path / "more", "bridge.txt", "Bridge reopens", "The old bridge reopened after repairs.")
         b.add(tmp_path / "more")  # a writer without the setting keeps the index's kind
         assert b.store.view.vectors.kind == kind
-    with Assistant.open(tmp_path / "i", config=Config(vector_index=other, nprobe=1000)) as b:  # switched
+    with Assistant.open(tmp_path / "i", config=Config(vector_index=other, nprobe=1000)) as b:
+        assert b.store.view.vectors.kind == kind  # reading never changes the index
+        b.add(tmp_path / "more")  # the next write switches it, even with nothing new to add
+        assert b.settings.vector_index == other and b.store.view.vectors.kind == other
+    with Assistant.open(tmp_path / "i") as b:
         assert b.settings.vector_index == other and b.store.view.vectors.kind == other
         assert [p.title for p in b.search("bridge repairs", k=1, mode="dense")] == ["Bridge reopens"]
