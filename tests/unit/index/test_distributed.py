@@ -186,3 +186,13 @@ def test_no_workers_is_refused_in_plain_words(make_assistant, seed_dir):
 
     with pytest.raises(ConfigError, match="at least one"):
         make_assistant(model="hash:64").add(seed_dir, ray=True, workers=0)
+
+
+def test_pages_and_feeds_are_refused_on_ray_in_plain_words(make_assistant, seed_dir):
+    from index.errors import InputError
+
+    a = make_assistant(model="hash:64")
+    with pytest.raises(InputError, match="files and folders"):
+        a.add([seed_dir, "https://example.org/story.html"], ray=True)
+    with pytest.raises(InputError, match="files and folders"):
+        a.add(seed_dir, feeds=["https://example.org/rss.xml"], ray=True)
