@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,7 +73,9 @@ class IngestReport:
 
 
 @dataclass
-class _Tally:
+class Tally:
+    """What an ingest has done so far, and how much is left (for progress and planning)."""
+
     added: list[dict[str, str]] = field(default_factory=list)
     replaced: list[dict[str, str]] = field(default_factory=list)
     unchanged: list[dict[str, str]] = field(default_factory=list)
@@ -87,6 +89,19 @@ class _Tally:
     chars_left: int = 0  # article text read but not yet batched, plus the bytes of files not yet read
     derived_at: float = field(default_factory=time.monotonic)
     derive_cost: float = 0.0
+
+    def report(self, seconds: float) -> IngestReport:
+        return IngestReport(
+            added=tuple(self.added),
+            replaced=tuple(self.replaced),
+            unchanged=tuple(self.unchanged),
+            upgraded=tuple(self.upgraded),
+            duplicates=tuple(self.duplicates),
+            rejected=tuple(self.rejected),
+            chunks_added=self.chunks_added,
+            chunks_embedded=self.chunks_embedded,
+            seconds=seconds,
+        )
 
 
 def chunk_hash(model_name: str, indexed: str) -> str:
@@ -136,47 +151,35 @@ def ingest(
     Raises :class:`~index.errors.IndexLockedError` when another writer is at work."""
     started = time.perf_counter()
     with store.writing():
-        tally = _Tally()
+        tally = Tally()
         try:
             _ingest(store, embedder, paths, tally, progress, batch_articles, stream)
         finally:
             if tally.batches:  # whatever was committed becomes searchable, even after an error
                 store.derive()
-    return IngestReport(
-        added=tuple(tally.added),
-        replaced=tuple(tally.replaced),
-        unchanged=tuple(tally.unchanged),
-        upgraded=tuple(tally.upgraded),
-        duplicates=tuple(tally.duplicates),
-        rejected=tuple(tally.rejected),
-        chunks_added=tally.chunks_added,
-        chunks_embedded=tally.chunks_embedded,
-        seconds=time.perf_counter() - started,
-    )
+    return tally.report(time.perf_counter() - started)
 
 
 def _ingest(
     store: StorageEngine,
     embedder: Embedder,
     paths: Iterable[str | Path],
-    tally: _Tally,
+    tally: Tally,
     progress: bool,
     batch_articles: int,
     stream: Iterable[Article | Problem | None] = (),
 ) -> None:
     files, problems = find_files(paths)
     tally.rejected.extend(problems)
-    batcher = _Batcher(store, embedder, make_chunker(store, embedder), tally, progress)
-    unread = sum(_size(f) for f in files)
-    bar = _progress(files, progress)
-    for path in bar:
-        articles, probs = read_file(path)
-        tally.rejected.extend(probs)
-        unread -= _size(path)
-        tally.chars_left = unread + sum(len(a.text) for a in articles)
-        for art in articles:
-            tally.chars_left -= len(art.text)
-            batcher.take(art, batch_articles)  # inside the file loop: a big JSONL commits as it goes
+    chunker = make_chunker(store, embedder)
+
+    def store_batch(batch: list[Article]) -> None:
+        _store_batch(store, embedder, chunker, batch, tally, progress)
+        derive_now_and_then(store, tally)
+
+    batcher = Batcher(tally, store_batch)
+    read = ((path, *read_file(path)) for path in _progress(files, progress))
+    take_files(files, read, tally, batcher, batch_articles)
     for item in stream:
         if item is None:  # the stream has nothing ready: store what came, rather than wait idle
             batcher.flush()
@@ -187,15 +190,31 @@ def _ingest(
     batcher.flush()
 
 
-class _Batcher:
-    """Collects articles into batches and stores each full batch."""
+def take_files(
+    files: Sequence[Path],
+    read: Iterable[tuple[Path, list[Article], list[Problem]]],
+    tally: Tally,
+    batcher: Batcher,
+    batch_articles: int,
+) -> None:
+    """Give ``batcher`` the articles of ``read`` (each of ``files`` with its articles and
+    problems, in order), keeping count of the text still to come."""
+    unread = sum(_size(f) for f in files)
+    for path, articles, probs in read:
+        tally.rejected.extend(probs)
+        unread -= _size(path)
+        tally.chars_left = unread + sum(len(a.text) for a in articles)
+        for art in articles:
+            tally.chars_left -= len(art.text)
+            batcher.take(art, batch_articles)  # inside the file loop: a big JSONL commits as it goes
 
-    def __init__(
-        self, store: StorageEngine, embedder: Embedder, chunker: Chunker, tally: _Tally, progress: bool
-    ) -> None:
-        self.store, self.embedder, self.chunker, self.tally, self.progress = (
-            store, embedder, chunker, tally, progress
-        )  # fmt: skip
+
+class Batcher:
+    """Collects articles into batches and hands each full batch to ``store_batch``."""
+
+    def __init__(self, tally: Tally, store_batch: Callable[[list[Article]], None]) -> None:
+        self.tally = tally
+        self.store_batch = store_batch
         self.seen_texts: dict[str, str] = {}
         self.batch: list[Article] = []
 
@@ -218,15 +237,14 @@ class _Batcher:
         self.batch.append(art)
         if len(self.batch) >= batch_articles:
             self.flush()
-            _derive_now_and_then(self.store, tally)
 
     def flush(self) -> None:
         if self.batch:
-            _store_batch(self.store, self.embedder, self.chunker, self.batch, self.tally, self.progress)
-            self.batch = []
+            batch, self.batch = self.batch, []
+            self.store_batch(batch)
 
 
-def _derive_now_and_then(store: StorageEngine, tally: _Tally) -> None:
+def derive_now_and_then(store: StorageEngine, tally: Tally) -> None:
     """Make committed batches searchable during a long ingest, without spending
     more than about a tenth of the time on it (at 1M chunks a rebuild costs ~10 s)."""
     now = time.monotonic()
@@ -240,14 +258,39 @@ def _store_batch(
     embedder: Embedder,
     chunker: Chunker,
     batch: Sequence[Article],
-    tally: _Tally,
+    tally: Tally,
     progress: bool,
 ) -> None:
+    todo, older = plan_batch(store, batch, tally)
+    if not todo:
+        return
+    chunked = [(art, chunk_spans(art, chunker, embedder), replacing) for art, replacing in todo]
+    vectors, missing = known_vectors(store, chunked)
+    tally.chars_done += sum(len(a.text) for a in batch)
+    plan = getattr(embedder, "plan", None)  # an auto precision may switch engines for a large ingest
+    if missing and plan is not None:
+        per_char = (tally.chunks_embedded + len(missing)) / max(tally.chars_done, 1)
+        plan(len(missing) + int(tally.chars_left * per_char))
+    if missing:
+        vectors.update(embed_chunks(embedder, missing, progress and len(missing) >= 64))
+    commit_batch(store, chunked, vectors, older, tally)
+    tally.chunks_embedded += len(missing)
+
+
+Spans = list[tuple[int, int, str, str]]  # (start, end, indexed text, chunk hash) per chunk
+
+
+def plan_batch(
+    store: StorageEngine, batch: Sequence[Article], tally: Tally
+) -> tuple[list[tuple[Article, bool]], set[str]]:
+    """What of ``batch`` is to be (re)stored: ``([(article, replacing), ...], ids of stored
+    articles to give what an older version did not store)``; unchanged articles and copies
+    of a stored article's text are tallied."""
     stored = store.hashes(a.id for a in batch)
     same_text = store.ids_for_text(a.text_hash for a in batch)
     same = [a.id for a in batch if a.id in stored and stored[a.id][0] == a.content_hash]
     older = store.articles_without_sentences(same) if same else set()
-    todo: list[tuple[Article, list[tuple[int, int, str, str]], bool]] = []
+    todo: list[tuple[Article, bool]] = []
     for art in batch:
         old = stored.get(art.id)
         if old is not None and old[0] == art.content_hash and art.id not in older:
@@ -257,29 +300,42 @@ def _store_batch(
         if other is not None and other != art.id:
             tally.duplicates.append(_entry(art) | {"duplicate_of": other})
             continue
-        spans = [
-            (a, b, text, chunk_hash(embedder.name, text))
-            for a, b, text in chunk_article(art, chunker, embedder.count_tokens)
-        ]
-        todo.append((art, spans, old is not None))
-    if not todo:
-        return
-    vectors = store.stored_vectors({h for _, spans, _ in todo for *_, h in spans})
+        todo.append((art, old is not None))
+    return todo, older
+
+
+def chunk_spans(art: Article, chunker: Chunker, embedder: Embedder) -> Spans:
+    """The article's chunks as ``(start, end, indexed text, hash)``."""
+    return [
+        (a, b, text, chunk_hash(embedder.name, text))
+        for a, b, text in chunk_article(art, chunker, embedder.count_tokens)
+    ]
+
+
+def known_vectors(
+    store: StorageEngine, chunked: Sequence[tuple[Article, Spans, bool]]
+) -> tuple[dict[str, tuple[np.ndarray, bytes | None]], dict[str, tuple[str, str]]]:
+    """``(vectors already stored, {hash: (indexed text, chunk text)} of the chunks to embed)``."""
+    vectors = store.stored_vectors({h for _, spans, _ in chunked for *_, h in spans})
     missing = {
         h: (text, art.text[a:b])
-        for art, spans, _ in todo
+        for art, spans, _ in chunked
         for a, b, text, h in spans
         if vectors.get(h, (None, None))[1] is None
     }
-    tally.chars_done += sum(len(a.text) for a in batch)
-    plan = getattr(embedder, "plan", None)  # an auto precision may switch engines for a large ingest
-    if missing and plan is not None:
-        per_char = (tally.chunks_embedded + len(missing)) / max(tally.chars_done, 1)
-        plan(len(missing) + int(tally.chars_left * per_char))
-    if missing:
-        vectors.update(_embed(embedder, missing, progress and len(missing) >= 64))
+    return vectors, missing
+
+
+def commit_batch(
+    store: StorageEngine,
+    chunked: Sequence[tuple[Article, Spans, bool]],
+    vectors: dict[str, tuple[np.ndarray, bytes | None]],
+    older: set[str],
+    tally: Tally,
+) -> None:
+    """Store the chunked articles with their vectors in one transaction, and tally them."""
     upserts = []
-    for art, spans, replacing in todo:
+    for art, spans, replacing in chunked:
         chunks = [NewChunk(a, b, art.text[a:b], text, h, *vectors[h]) for a, b, text, h in spans]
         upserts.append((art, chunks))
         if art.id in older:
@@ -288,11 +344,10 @@ def _store_batch(
             (tally.replaced if replacing else tally.added).append(_entry(art))
         tally.chunks_added += len(chunks)
     store.apply(upserts, derive=False)
-    tally.chunks_embedded += len(missing)
     tally.batches += 1
 
 
-def _embed(
+def embed_chunks(
     embedder: Embedder, chunks: dict[str, tuple[str, str]], progress: bool
 ) -> dict[str, tuple[np.ndarray, bytes]]:
     """``{hash: (vector, sentence vectors blob)}`` for chunks given as ``{hash: (indexed

@@ -27,6 +27,7 @@ from index import (
     StorageEngine,
     StoredArticle,
     ingest_sources,
+    is_url,
     load_embedder,
     open_engine,
     page_of,
@@ -206,15 +207,33 @@ class Assistant:
         progress: bool = False,
         feeds: Iterable[str] = (),
         fetch: FetchSettings | None = None,
+        ray: bool | str = False,
+        workers: int = 2,
     ) -> IngestReport:
         """Add files, folders and web pages (``http(s)://`` URLs), and the entries of
         ``feeds`` (RSS, Atom or sitemap URLs); unchanged articles are skipped, changed
-        ones replaced. ``fetch`` sets timeouts, size cap and politeness delay."""
+        ones replaced. ``fetch`` sets timeouts, size cap and politeness delay.
+
+        ``ray``: ``True`` reads, chunks and embeds files and folders on ``workers`` Ray
+        workers of one thread each, on a Ray started on this machine for the call; a string
+        is the address of a Ray cluster to use instead. This process still does every write
+        (see :mod:`index.distributed`). Needs ``pip install 'article-qa[ray]'``."""
         if isinstance(paths, (str, Path)):
             paths = [paths]
         with self._write_lock:
             if self.config.vector_index is not None:  # asked for another kind: it changes with this write
                 self.store.switch_vector_index(self.config.vector_index)
+            if ray:
+                from index.distributed import ingest_on_ray
+
+                paths = list(paths)
+                if feeds or any(is_url(str(p)) for p in paths):
+                    raise InputError("ingest on Ray reads files and folders; add pages and feeds without it")
+                address = None if ray is True else str(ray)
+                return ingest_on_ray(
+                    self.store, self.embedder, paths,
+                    config=self.config, address=address, workers=workers, progress=progress,
+                )  # fmt: skip
             fetcher = self._fetcher(fetch)
             return ingest_sources(self.store, self.embedder, paths, feeds, fetcher=fetcher, progress=progress)
 

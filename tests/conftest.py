@@ -13,6 +13,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach a model hub
 
 ROOT = Path(__file__).resolve().parent.parent
+# Ray started by the tests (and by the qa processes they start) binds to 127.0.0.1 only: with
+# this, Ray on Linux keeps its loopback address instead of the machine's own (see ray's
+# ray_constants.ENABLE_RAY_CLUSTER). Set before ray is imported anywhere in the run.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 SHARED = ROOT.parent / "shared" / "data"
 SEED = SHARED / "seed"
 SQUAD = SHARED / "squad-dev-half"

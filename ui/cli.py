@@ -31,7 +31,9 @@ EXAMPLES = {
     "ingest": "examples:\n  qa ingest ../shared/data/seed --index /tmp/i\n"
     "  qa ingest news/ extra.jsonl --index my-index --chunk-size 160\n"
     "  qa ingest https://example.org/news/story.html --index /tmp/i\n"
-    "  qa ingest --feed https://example.org/rss.xml --feed https://example.org/sitemap.xml",
+    "  qa ingest --feed https://example.org/rss.xml --feed https://example.org/sitemap.xml\n"
+    "  qa ingest news/ --index my-index --ray                # 2 Ray workers on this machine\n"
+    "  qa ingest news/ --index my-index --ray=HOST:6379 --ray-workers 8",
     "ask": 'examples:\n  qa ask "What did Trump say about USMCA?" --index /tmp/i\n'
     '  qa ask "And what did Carney say?" --history "What did Trump say about USMCA?" --json',
     "search": 'examples:\n  qa search "steel tariffs" --index /tmp/i -k 3\n'
@@ -110,6 +112,19 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     )
     p.add_argument(
         "--chunk-overlap", type=int, default=CHUNK.overlap, metavar="N", help="overlap tokens (new index)"
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const=True,
+        metavar="ADDRESS",
+        help="read, chunk and embed on Ray workers (this process still writes): on a Ray started "
+        "here, or on the cluster at ADDRESS; put it after the paths, or write --ray=ADDRESS "
+        "(needs: pip install 'article-qa[ray]')",
+    )
+    p.add_argument(
+        "--ray-workers", type=int, default=2, metavar="N",
+        help="embedding workers on Ray, one CPU each (default 2)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -297,13 +312,22 @@ def _run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"qa: error: {exc}", file=sys.stderr)
             return 2
+        if isinstance(args.ray, str) and os.path.exists(args.ray):
+            print(f"qa: error: --ray took {args.ray!r} for a cluster address; put --ray after the paths, "
+                  "or write --ray=ADDRESS", file=sys.stderr)  # fmt: skip
+            return 2
         if not args.paths and not args.feed:
             print("qa: error: give files, folders or URLs to add, or --feed URL", file=sys.stderr)
             return 2
+        if args.ray:  # before the index is made: say what to install, if ray is missing
+            from index.distributed import require_ray
+
+            require_ray()
         with Assistant.open(args.index, model=args.model, chunk=chunk, config=args.config) as assistant:
             report = assistant.add(
-                args.paths, progress=not args.quiet and sys.stderr.isatty(), **fetch_options(args)
-            )
+                args.paths, progress=not args.quiet and sys.stderr.isatty(), **fetch_options(args),
+                ray=args.ray or False, workers=args.ray_workers,
+            )  # fmt: skip
         for problem in report.rejected:
             print(f"qa: rejected {problem}", file=sys.stderr)
         for dup in report.duplicates:
