@@ -24,19 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from eval.loopback import LoopbackServer, article_html, serve_articles
+from eval.machine import cpu_name
 from index import FetchSettings, load_embedder
 from qa import Assistant
-
-
-def cpu_name() -> str:
-    """The CPU's model name from /proc/cpuinfo (or 'unknown CPU')."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
 
 
 def run(

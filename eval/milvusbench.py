@@ -34,6 +34,7 @@ import numpy as np
 
 from eval.benchdata import data_dir, say, scifact_corpus, squad_corpus
 from eval.benchmeasure import percentiles, rss_now
+from eval.machine import cpu_name
 from index.config import Config
 from index.embed import DEFAULT_MODEL_NAME, load_embedder
 from index.embed.sentences import SentenceVectors
@@ -141,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     questions = list(corpus.questions[: args.queries])
     result: dict[str, Any] = {
         "corpus": corpus.name, "questions": len(questions), "precision": args.precision,
-        "cpu": _cpu(), "cores": os.cpu_count(), "python": platform.python_version(),
+        "cpu": cpu_name(), "cores": os.cpu_count(), "python": platform.python_version(),
     }  # fmt: skip
     tops = {}
     for name, config in (("local", Config()), ("milvus-lite", Config(store="milvus"))):
@@ -169,14 +170,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import tempfile
 import time
@@ -26,20 +25,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from eval.machine import cpu_name
 from qa import Assistant, Config
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 DEFAULT_SCIFACT = SHARED / "scifact" / "corpus.jsonl"
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def subset(corpus: Path, limit: int, work: Path) -> Path:
