@@ -30,18 +30,18 @@ from index import (
     is_url,
     load_embedder,
     open_engine,
-    page_of,
 )
 from qa import calibration as calibrations
 from qa.calibration import Calibration
-from qa.compose import NO_ANSWER, Composed, compose
-from qa.evidence import Candidate, Evidence, gather
-from qa.quotes import names_speaker, parse_say_question
+from qa.citations import citations, lead, one_copy
+from qa.compose import NO_ANSWER, compose
+from qa.evidence import Evidence, gather
+from qa.quotes import parse_say_question
 from qa.retrieve import MODES, Filters, SentenceStep, retrieve
 from qa.rewrite import rewrite
 from qa.sentences import SentenceVectorCache
 from qa.terms import weigher
-from qa.types import Answer, Citation, Counts, IndexStats, Passage
+from qa.types import Answer, Counts, IndexStats, Passage
 
 if TYPE_CHECKING:
     from index.embed.pytorch import CrossEncoderReranker
@@ -336,7 +336,7 @@ class Assistant:
         weight = term_weights(snap)
         # Answers come from the top five whatever k is (k only says how many are shown).
         depth = max(k, min(ANSWER_PASSAGES, len(snap)))
-        found = _one_copy(snap, self._retrieve(snap, query, qvec, depth, mode, filters, weight, calibration))
+        found = one_copy(snap, self._retrieve(snap, query, qvec, depth, mode, filters, weight, calibration))
         passages = found[:k]
         t3 = time.perf_counter()
         top = found[:ANSWER_PASSAGES]
@@ -354,16 +354,16 @@ class Assistant:
         say = parse_say_question(found.query)
         composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages)
         t4 = time.perf_counter()
-        citations = _citations(composed, found.snapshot or self.store.snapshot())
+        cited = citations(composed, found.snapshot or self.store.snapshot())
         text = " ".join(
-            f"{_lead(c)}{c.sentence} [{cite.n}]" for c, cite in zip(composed.picked, citations, strict=True)
+            f"{lead(c)}{c.sentence} [{cite.n}]" for c, cite in zip(composed.picked, cited, strict=True)
         )
         timings = found.timings_ms | {"compose": (t4 - t3) * 1000, "total": (t4 - found.started) * 1000}
         return Answer(
             question=found.question,
             answer=text or NO_ANSWER,
             abstained=composed.status == "declined",
-            citations=citations,
+            citations=cited,
             passages=found.passages,
             timings_ms=timings,
             abstain_reason=composed.reason if composed.status == "declined" else None,
@@ -459,46 +459,6 @@ class Assistant:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _one_copy(snap: Snapshot, passages: list[Passage]) -> list[Passage]:
-    """The passages of one copy per group of syndicated copies: the representative's
-    when it was found (see index.text.syndication.representative), else the best-ranked copy's."""
-    groups = snap.copy_groups({p.article_id for p in passages})
-    group_of = {m["article_id"]: rep for rep, members in groups.items() for m in members}
-    found = {p.article_id for p in passages}
-    chosen: dict[str, str] = {}
-    for p in passages:
-        rep = group_of.get(p.article_id)
-        if rep is not None and rep not in chosen:
-            chosen[rep] = rep if rep in found else p.article_id
-    keep = {aid: chosen.get(rep, aid) == aid for aid, rep in group_of.items()}
-    return [p for p in passages if keep.get(p.article_id, True)]
-
-
-def _citations(composed: Composed, snap: Snapshot) -> tuple[Citation, ...]:
-    out = []
-    groups = snap.copy_groups({c.passage.article_id for c in composed.picked}) if composed.picked else {}
-    for n, (c, score) in enumerate(zip(composed.picked, composed.scores, strict=True), start=1):
-        p = c.passage
-        also = [m for ms in groups.values() if any(x["article_id"] == p.article_id for x in ms) for m in ms]
-        out.append(
-            Citation(
-                n=n, article_id=p.article_id, title=p.title, date=p.date, source=p.source, url=p.url,
-                sentence=c.sentence, passage=p.text, start=c.start, end=c.end,
-                score=round(score, 4), passage_start=p.start, passage_end=p.end,
-                speaker=c.speaker, page=page_of(snap.page_starts(p.article_id), c.start),
-                also_in=tuple(m for m in also if m["article_id"] != p.article_id),
-            )
-        )  # fmt: skip
-    return tuple(out)
-
-
-def _lead(c: Candidate) -> str:
-    """``"Trump: "`` before a quote whose speaker the sentence names only as "he" or "she"."""
-    if c.speaker and not names_speaker(c.sentence, c.speaker.split()):
-        return f"{c.speaker}: "
-    return ""
 
 
 def term_weights(snap: Snapshot) -> Any:

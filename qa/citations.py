@@ -1,0 +1,53 @@
+"""From the sentences an answer picked to its citations: one copy per syndicated story,
+the citation records (page, other outlets, speaker), and the speaker's label before a
+quote that names them only as "he" or "she"."""
+
+from __future__ import annotations
+
+from index import Snapshot, page_of
+from qa.compose import Composed
+from qa.evidence import Candidate
+from qa.quotes import names_speaker
+from qa.types import Citation, Passage
+
+
+def one_copy(snap: Snapshot, passages: list[Passage]) -> list[Passage]:
+    """The passages of one copy per group of syndicated copies: the representative's
+    when it was found (see index.text.syndication.representative), else the best-ranked copy's."""
+    groups = snap.copy_groups({p.article_id for p in passages})
+    group_of = {m["article_id"]: rep for rep, members in groups.items() for m in members}
+    found = {p.article_id for p in passages}
+    chosen: dict[str, str] = {}
+    for p in passages:
+        rep = group_of.get(p.article_id)
+        if rep is not None and rep not in chosen:
+            chosen[rep] = rep if rep in found else p.article_id
+    keep = {aid: chosen.get(rep, aid) == aid for aid, rep in group_of.items()}
+    return [p for p in passages if keep.get(p.article_id, True)]
+
+
+def citations(composed: Composed, snap: Snapshot) -> tuple[Citation, ...]:
+    """The citations of a composed answer, numbered, each with its page and the other
+    outlets that ran the same story (both read from the request's snapshot)."""
+    out = []
+    groups = snap.copy_groups({c.passage.article_id for c in composed.picked}) if composed.picked else {}
+    for n, (c, score) in enumerate(zip(composed.picked, composed.scores, strict=True), start=1):
+        p = c.passage
+        also = [m for ms in groups.values() if any(x["article_id"] == p.article_id for x in ms) for m in ms]
+        out.append(
+            Citation(
+                n=n, article_id=p.article_id, title=p.title, date=p.date, source=p.source, url=p.url,
+                sentence=c.sentence, passage=p.text, start=c.start, end=c.end,
+                score=round(score, 4), passage_start=p.start, passage_end=p.end,
+                speaker=c.speaker, page=page_of(snap.page_starts(p.article_id), c.start),
+                also_in=tuple(m for m in also if m["article_id"] != p.article_id),
+            )
+        )  # fmt: skip
+    return tuple(out)
+
+
+def lead(c: Candidate) -> str:
+    """``"Trump: "`` before a quote whose speaker the sentence names only as "he" or "she"."""
+    if c.speaker and not names_speaker(c.sentence, c.speaker.split()):
+        return f"{c.speaker}: "
+    return ""
