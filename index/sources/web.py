@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import socket
 import ssl
 import threading
@@ -302,15 +301,14 @@ def _read_kept(path: Path | None) -> dict[str, tuple[str, str, float]]:
 
 
 def _write_kept(path: Path | None, kept: dict[str, tuple[str, str, float]]) -> None:
-    """Save the rules that are still fresh (temporary file and rename; a failure only logs)."""
+    """Save the rules that are still fresh (written atomically; a failure only logs)."""
     if path is None:
         return
+    from index.storage.files import atomic_write_json
+
     now = time.time()
-    fresh = {h: list(v) for h, v in kept.items() if v[2] > now}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(json.dumps(fresh), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write_json(path, {h: list(v) for h, v in kept.items() if v[2] > now})
     except OSError as exc:
         log.warning("could not keep robots.txt rules in %s (%s); asked for again next run", path, exc)
 
