@@ -46,6 +46,7 @@ from eval.benchdata import (
     squad_corpus,
     synthetic_index,
 )
+from eval.benchengine import agreement, check_bench_store, copy_index, disk_bytes, engine_label
 from eval.benchmeasure import cold_ask, measure_ingest, precision_choice, serve_in_subprocess
 from index.errors import InputError
 from index.storage import records
@@ -75,6 +76,7 @@ class BenchConfig:
     rebuild: bool = False
     data: Path | None = None
     precision_chunks: int = 1000
+    store: str | None = None  # a second engine, measured beside the local one (eval.benchengine)
     progress: bool = field(default_factory=sys.stderr.isatty)
 
 
@@ -112,6 +114,7 @@ def run(config: BenchConfig) -> dict[str, Any]:
         raise InputError(f"--queries {config.queries}: ask for at least 1 question (200 for the figures)")
     if config.precision_chunks < 1:
         raise InputError(f"--precision-chunks {config.precision_chunks}: use at least 1 (default 1000)")
+    store = check_bench_store(config.store) if config.store else None
     data = data_dir(config.data)
     machine = _machine()
     if machine["load_avg_start"] > 0.5 * (machine["cpus"] or 1):
@@ -148,7 +151,7 @@ def run(config: BenchConfig) -> dict[str, Any]:
             return pool_from_index(real_dir)
         return pool_from_model(main_corpus.paths, embedder())
 
-    query, ivf_real = [], None
+    query, ivf_real, engines = [], None, []
     for label, size in plan:
         if label == "real" or size is None:
             index_dir, info = real_dir, {"cached": None, "build_seconds": None}
@@ -162,6 +165,7 @@ def run(config: BenchConfig) -> dict[str, Any]:
         measured = serve_in_subprocess(
             index_dir, qfile, config.model, config.precision, ivf_recall=label == "real"
         )
+        top10 = measured.pop("top10")  # compared with another engine's, not reported
         if "ivf_forced" in measured:
             ivf_real = {"corpus": main_corpus.name, **measured.pop("ivf_forced")}
         row = {"label": label, "requested": size, "corpus": main_corpus.name, "index": str(index_dir)}
@@ -172,6 +176,8 @@ def run(config: BenchConfig) -> dict[str, Any]:
             row["update"] = measure_update(index_dir, pool, settings, chunks=n)
             row["bases"] = len(pool)  # real vectors, each copied chunks/bases times with noise
         query.append(row | info | measured)
+        if store:
+            engines.append(_beside(store, index_dir, work, label, measured, top10, qfile, config))
     cold = None
     if real_chunks:
         say(f"asking {min(5, len(questions))} questions with 'qa ask' as new processes ({real_dir})")
@@ -195,6 +201,42 @@ def run(config: BenchConfig) -> dict[str, Any]:
         "ivf_real": ivf_real,
         "cold_ask": cold,
         "precision_choice": choice,
+        "engines": engines,
+    }
+
+
+def _beside(
+    store: str,
+    index_dir: Path,
+    work: Path,
+    label: str,
+    local: dict[str, Any],
+    local_top10: list[Any],
+    qfile: Path,
+    config: BenchConfig,
+) -> dict[str, Any]:
+    """The engine ``store`` on a copy of the local index ``index_dir``: both engines'
+    write rates on the same chunks, then the copy served in a fresh process."""
+    name = engine_label(store)
+    copies = {}
+    for engine in ("local", store):
+        dest = work / f"copy-{engine_label(engine)}-{label}-{local['chunks']}"
+        say(f"copying {index_dir} ({local['chunks']:,} chunks) into a fresh {engine_label(engine)} index")
+        copies[engine] = (dest, copy_index(index_dir, dest, engine, progress=config.progress))
+    dest = copies[store][0]
+    say(f"serving the {name} copy {dest} in a fresh process")
+    served = serve_in_subprocess(dest, qfile, config.model, config.precision, store=store, source=index_dir)
+    served["memory"]["disk_bytes"] = disk_bytes(dest)
+    served["memory"]["disk_bytes_per_chunk"] = round(disk_bytes(dest) / max(served["chunks"], 1))
+    return {
+        "label": label,
+        "engine": name,
+        "store": store,
+        "chunks": local["chunks"],
+        "write_local": copies["local"][1],
+        "write": copies[store][1],
+        "agreement_at_10": agreement(served.pop("top10"), local_top10),
+        **served,
     }
 
 
@@ -322,6 +364,21 @@ def format_report(result: dict[str, Any]) -> str:
             for u in [r["update"]]
         ]  # fmt: skip
         lines += _table(head, rows)
+    engines = result.get("engines") or []
+    if engines:
+        lines += ["", "Engines on the same chunks: write = apply in batches + derive, vectors given (model "
+                  "aside); ask/retrieve ms p50/p95 as above; agree@10 = share of the local engine's hybrid "
+                  "top 10 also in the engine's"]  # fmt: skip
+        head = ("chunks", "label", "engine", "write chunks/s", "ask ms", "retrieve ms", "agree@10",
+                "peak MB", "server MB", "disk MB", "open s")  # fmt: skip
+        rows = []
+        local = {r["label"] + str(r["chunks"]): r for r in result["query"]}
+        for e in engines:
+            mine = local.get(e["label"] + str(e["chunks"]))
+            if mine:
+                rows.append(_engine_row(e["label"], "local", e["write_local"], mine, None))
+            rows.append(_engine_row(e["label"], e["engine"], e["write"], e, e["agreement_at_10"]))
+        lines += _table(head, rows)
     cold = result.get("cold_ask")
     if cold:
         lines.append(
@@ -341,6 +398,20 @@ def format_report(result: dict[str, Any]) -> str:
             f"{ivf['nlist']} lists): recall@10 {ivf['recall_at_10']:.3f}"
         )
     return "\n".join(lines)
+
+
+def _engine_row(
+    label: str, engine: str, write: dict[str, Any], served: dict[str, Any], agree: float | None
+) -> tuple[Any, ...]:
+    m = served["memory"]
+    return (
+        f"{served['chunks']:,}", label, engine, f"{write['chunks_per_s']:,.0f}",
+        f"{served['ask_ms']['p50']:.1f}/{served['ask_ms']['p95']:.1f}",
+        f"{served['retrieve_ms']['p50']:.1f}/{served['retrieve_ms']['p95']:.1f}",
+        "-" if agree is None else f"{agree:.3f}", _mb(m["peak_rss_bytes"]),
+        _mb(m.get("server_rss_bytes")) if m.get("server_rss_bytes") else "-", _mb(m["disk_bytes"]),
+        f"{served['cold_start_s']['open_index']:.2f}",
+    )  # fmt: skip
 
 
 def _kind(row: dict[str, Any]) -> str:
@@ -376,6 +447,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         rebuild=args.rebuild,
         data=Path(args.data) if args.data else None,
         precision_chunks=args.precision_chunks,
+        store=args.store,
     )
     result = run(config)
     print(format_report(result))

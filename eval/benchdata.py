@@ -38,7 +38,7 @@ from index.storage.vectors import kind_for
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SQUAD = "squad-dev-half"
 SCIFACT = "scifact"
-SYNTHETIC_FORMAT = 1  # bump when the recipe changes: cached indexes are then rebuilt
+SYNTHETIC_FORMAT = 2  # bump when the recipe changes: cached indexes are then rebuilt
 COSINE = 0.85  # expected cosine of a synthetic vector to its base
 CHUNKS_PER_ARTICLE = 10
 COMMIT_EVERY = 20_000  # chunks per SQLite transaction while building
@@ -183,21 +183,20 @@ class SyntheticArticles:
         self.model_name = model_name
         self.rng = np.random.default_rng(seed)
         self.sigma = noise_sigma(pool.vectors.shape[1])
-        order = np.argsort(pool.article, kind="stable")
-        bounds = np.searchsorted(pool.article[order], np.arange(len(pool.titles) + 1))
-        self.chunks_of = [order[bounds[a] : bounds[a + 1]] for a in range(len(pool.titles))]
 
     def article(self, number: int, n_chunks: int) -> tuple[Article, list[NewChunk]]:
-        """Synthetic article ``number``: ``n_chunks`` windows of one base article,
-        joined by blank lines, each with its span, indexed text, hash and vector."""
+        """Synthetic article ``number``: ``n_chunks`` windows of base chunks drawn at random
+        (so that two synthetic articles are not copies of each other, which the syndication
+        check would group), joined by blank lines, each with its span, indexed text, hash
+        and vector; the title is the first base chunk's article's."""
         pool, rng = self.pool, self.rng
-        a = int(pool.article[rng.integers(len(pool))])  # articles drawn as often as they have chunks
-        bases = self.chunks_of[a][np.arange(n_chunks) % len(self.chunks_of[a])]
-        words, title = pool.words[a], pool.titles[a]
+        bases = rng.integers(len(pool), size=n_chunks)
+        title = pool.titles[int(pool.article[bases[0]])]
         vecs = pool.vectors[bases] + rng.normal(0.0, self.sigma, (n_chunks, pool.vectors.shape[1]))
         vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
         texts = []
         for b in bases.tolist():
+            words = pool.words[int(pool.article[b])]
             length = int(rng.integers(WINDOW_WORDS[0], WINDOW_WORDS[1] + 1))
             first = int(pool.start[b]) + int(rng.integers(-20, 21))
             first = max(0, min(first, len(words) - length))

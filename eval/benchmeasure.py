@@ -172,6 +172,8 @@ def serve_in_subprocess(
     precision: str | None,
     ivf_recall: bool = False,
     timeout: float | None = None,
+    store: str | None = None,
+    source: Path | None = None,
 ) -> dict[str, Any]:
     """Run :func:`measure_serving` on ``index_dir`` in a new Python process (spawned,
     not forked: its memory and start-up are its own)."""
@@ -179,7 +181,7 @@ def serve_in_subprocess(
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     questions = json.loads(questions_file.read_text(encoding="utf-8"))
-    args = (index_dir, questions, model, precision, ivf_recall)
+    args = (index_dir, questions, model, precision, ivf_recall, store, source)
     with multiprocessing.get_context("spawn").Pool(1, maxtasksperchild=1) as pool:
         try:
             return pool.apply_async(measure_serving, args).get(timeout)
@@ -201,6 +203,19 @@ def _status(field: str) -> int | None:
     except OSError:
         pass
     return None
+
+
+def child_rss() -> int:
+    """RSS of this process's children (an engine's server process), in bytes (Linux; else 0)."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(os.getpid()) and "VmRSS" in fields:
+            total += int(fields["VmRSS"].split()[0]) * 1024
+    return total
 
 
 def rss_now() -> int:
@@ -229,11 +244,23 @@ def reset_rss_peak() -> bool:
 
 
 def measure_serving(
-    index_dir: Path, questions: Sequence[str], model: str | None, precision: str | None, ivf_recall: bool
+    index_dir: Path,
+    questions: Sequence[str],
+    model: str | None,
+    precision: str | None,
+    ivf_recall: bool,
+    store: str | None = None,
+    source: Path | None = None,
 ) -> dict[str, Any]:
     """Start-up, latency and memory of serving ``index_dir``, then recall@10. Start-up is
     this fresh process's, on a warm page cache (the index was just built or served): not
-    a first start after a reboot, which also reads the index from disk."""
+    a first start after a reboot, which also reads the index from disk.
+
+    ``store``: another engine's copy of the local index ``source`` (see
+    :mod:`eval.benchengine`); its vector search is exact, so no recall@10 is measured,
+    and its sizes are its folder's. Every run also keeps each question's top 10 passages
+    (``top10``: article id and start offset) for comparing engines."""
+    from index.config import Config
     from index.embed import load_embedder
     from qa import Assistant
     from qa.retrieve import retrieve
@@ -245,7 +272,7 @@ def measure_serving(
     model_rss, load_peak = rss_now(), rss_peak()
     reset_rss_peak()  # the peak while serving, without the model's loading
     started = time.perf_counter()
-    assistant = Assistant.open(index_dir, embedder=embedder)
+    assistant = Assistant.open(index_dir, embedder=embedder, config=Config(store=store))
     open_index = time.perf_counter() - started
     started = time.perf_counter()
     assistant.ask(questions[0])
@@ -270,15 +297,27 @@ def measure_serving(
         assistant.ask(q)
         ask_ms.append((time.perf_counter() - started) * 1000)
     peak_rss = rss_peak()  # before the recall measurement, which reads every vector
+    server_rss = child_rss()  # an engine's own server process, where it runs one
     process_peak = max(load_peak, peak_rss)
+    top10 = [
+        [(p.article_id, p.start) for p in retrieve(snap, q, v, k=RECALL_K, mode="hybrid")]
+        for q, v in zip(questions, qvecs, strict=True)
+    ]
     q = np.asarray(qvecs, dtype=np.float32)
-    found = [snap.dense(v).top(RECALL_K) for v in q]
-    n, vector_kind, nlist = len(snap), snap.view.vectors.kind, snap.view.vectors.nlist
+    n = len(snap)
+    if store is None:
+        found = [snap.dense(v).top(RECALL_K) for v in q]
+        vector_kind, nlist = snap.view.vectors.kind, snap.view.vectors.nlist
+    else:
+        vector_kind, nlist = "exact (FLAT)", None
     assistant.close()
-    exact = exact_top_k(stored_batches(index_dir, q.shape[1]), q, RECALL_K)
+    recall = None
+    if store is None:
+        recall = recall_at_k(found, exact_top_k(stored_batches(index_dir, q.shape[1]), q, RECALL_K), RECALL_K)
     result = {
         "chunks": n,
         "dim": int(q.shape[1]),
+        "store": store or "local",
         "vector_index": vector_kind,
         "nlist": nlist,  # what the served index really has (its lists may predate the last adds)
         "nprobe": None if nlist is None else probe_lists(nlist),
@@ -288,7 +327,8 @@ def measure_serving(
         "retrieve_ms": percentiles(retrieve_ms),
         "timing_order": "embed, retrieve, ask: each loop from an empty sentence cache",
         "embed_ms_p50": percentiles(embed_ms)["p50"],
-        "recall_at_10": recall_at_k(found, exact, RECALL_K),
+        "recall_at_10": recall,
+        "top10": top10,
         "cold_start_s": {
             "open_index": round(open_index, 3),
             "load_model": round(load_model, 3),
@@ -299,7 +339,8 @@ def measure_serving(
             "model_rss_bytes": model_rss,
             "peak_rss_bytes": peak_rss,
             "process_peak_rss_bytes": process_peak,
-            **_sizes(index_dir, n, q.shape[1]),
+            "server_rss_bytes": server_rss,
+            **_sizes(index_dir, n, q.shape[1], source or index_dir),
         },
     }
     result["memory"]["index_rss_bytes"] = peak_rss - model_rss
@@ -311,8 +352,8 @@ def measure_serving(
     return result
 
 
-def _sizes(index_dir: Path, n: int, dim: int) -> dict[str, int]:
-    with records.reading(index_dir) as conn:
+def _sizes(index_dir: Path, n: int, dim: int, records_dir: Path) -> dict[str, int]:
+    with records.reading(records_dir) as conn:
         text_bytes = records.chunk_text_bytes(conn)
     disk = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
     return {
@@ -334,10 +375,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--model", metavar="PATH")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16", "int8"))
     p.add_argument("--ivf-recall", action="store_true", help="also recall@10 of a forced IVF copy")
+    p.add_argument("--store", metavar="STORE", help="the engine holding --index (default: local)")
+    p.add_argument("--source", type=Path, metavar="DIR", help="with --store: the local index it copies")
     args = p.parse_args(argv)
     questions = json.loads(args.questions.read_text(encoding="utf-8"))
     try:
-        result = measure_serving(args.index, questions, args.model, args.precision, args.ivf_recall)
+        result = measure_serving(
+            args.index, questions, args.model, args.precision, args.ivf_recall, args.store, args.source
+        )
     except QAError as exc:
         print(f"bench: error: {' '.join(str(exc).splitlines())}", file=sys.stderr)
         return 1

@@ -58,6 +58,7 @@ EXAMPLES = {
     "  qa bench --quick --sizes 20000          # ... plus a synthetic index of 20,000 chunks\n"
     "  qa bench --out /tmp/b                   # everything: SciFact too, 10k (real), 100k, 1M\n"
     "  qa bench --skip-ingest --sizes 100k,1M  # query side only; cached indexes are reused\n"
+    "  qa bench --skip-ingest --sizes 100k --store milvus  # ... and milvus-lite beside the local engine\n",
 }
 
 
@@ -123,7 +124,10 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         "(needs: pip install 'article-qa[ray]')",
     )
     p.add_argument(
-        "--ray-workers", type=int, default=2, metavar="N",
+        "--ray-workers",
+        type=int,
+        default=2,
+        metavar="N",
         help="embedding workers on Ray, one CPU each (default 2)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -243,6 +247,12 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         "--work", default=".qa/bench", metavar="DIR", help="indexes and caches (default: .qa/bench)"
     )
     p.add_argument("--out", metavar="DIR", help="also write DIR/bench.json")
+    p.add_argument(
+        "--store",
+        metavar="ENGINE",
+        help="also measure this engine beside the local one, on copies of the same indexes: milvus "
+        "(milvus-lite files in --work) or milvus+http://HOST:PORT (a server)",
+    )
     p.add_argument("--quick", action="store_true", help="SQuAD only (no SciFact); SQuAD questions")
     p.add_argument(
         "--precision",

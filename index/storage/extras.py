@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import Any
 
 from index.sources.article import Article
@@ -87,10 +87,9 @@ def regroup(cur: sqlite3.Cursor, seeds: Iterable[str]) -> None:
         members, todo = {seed}, [seed]
         while todo:
             current = todo.pop()
-            for other in _copies_of(cur, current):
-                if other not in members:
-                    members.add(other)
-                    todo.append(other)
+            for other in _copies_of(cur, current, members):
+                members.add(other)
+                todo.append(other)
         done |= members
         rep = syndication.representative(_meta(cur, sorted(members))) if len(members) > 1 else None
         part = sorted(members)
@@ -100,8 +99,10 @@ def regroup(cur: sqlite3.Cursor, seeds: Iterable[str]) -> None:
             )
 
 
-def _copies_of(cur: sqlite3.Cursor, article_id: str) -> list[str]:
-    """Stored articles whose text is a copy of this one's (band candidates, then checked)."""
+def _copies_of(cur: sqlite3.Cursor, article_id: str, known: Container[str] = ()) -> list[str]:
+    """Stored articles whose text is a copy of this one's (band candidates, then checked),
+    leaving out those ``known`` already (in a large group, each member's candidates are
+    mostly members found before: checking them again made grouping quadratic)."""
     sig = _signature(cur, article_id)
     rows = cur.execute(
         "SELECT DISTINCT c.article_id, c.signature FROM article_bands b "
@@ -109,9 +110,10 @@ def _copies_of(cur: sqlite3.Cursor, article_id: str) -> list[str]:
         "JOIN article_copies c ON c.article_id = o.article_id WHERE b.article_id = ?",
         (article_id,),
     ).fetchall()
-    return [
-        aid for aid, blob in rows if sig is not None and syndication.is_copy(sig, syndication.from_blob(blob))
-    ]
+    if sig is None:
+        return []
+    fresh = [(aid, blob) for aid, blob in rows if aid not in known]
+    return [aid for aid, blob in fresh if syndication.is_copy(sig, syndication.from_blob(blob))]
 
 
 def _signature(cur: sqlite3.Cursor, article_id: str) -> Any:

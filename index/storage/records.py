@@ -451,6 +451,35 @@ def chunk_text_bytes(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT coalesce(sum(length(text)), 0) FROM chunks").fetchone()[0])
 
 
+def stored_articles(
+    conn: sqlite3.Connection, batch_chunks: int = 2000
+) -> Iterator[list[tuple[Article, list[NewChunk]]]]:
+    """Every stored article with its chunks (vectors and sentence vectors included), as
+    lists of about ``batch_chunks`` chunks, by article id: what another engine needs to
+    hold the same index (``qa bench --store`` copies an index with it)."""
+    column = "sentences" if has_sentences(conn) else "NULL"
+    batch: list[tuple[Article, list[NewChunk]]] = []
+    pending = 0
+    ids = [r[0] for r in conn.execute("SELECT id FROM articles ORDER BY id")]
+    for article_id in ids:
+        art = article(conn, article_id)
+        if art is None:  # removed since the ids were read
+            continue
+        rows = conn.execute(
+            f"SELECT start, end, text, indexed, hash, vector, {column} FROM chunks WHERE article_id=? "
+            "ORDER BY ord",
+            (article_id,),
+        ).fetchall()
+        batch.append((art, [NewChunk(s, e, t, i, h, np.frombuffer(v, dtype=np.float32), b)
+                            for s, e, t, i, h, v, b in rows]))  # fmt: skip
+        pending += len(rows)
+        if pending >= batch_chunks:
+            yield batch
+            batch, pending = [], 0
+    if batch:
+        yield batch
+
+
 def vector_batches(conn: sqlite3.Connection, dim: int, batch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """``(chunk ids, vectors)`` of every chunk, ``batch`` at a time, by chunk id."""
     cur = conn.execute("SELECT id, vector FROM chunks ORDER BY id")

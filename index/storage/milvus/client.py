@@ -21,6 +21,8 @@ Milvus needs a vector field in every collection: the others carry a 2-d dummy.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -38,6 +40,10 @@ BATCH = 500  # ids per "in" filter
 SEARCH_MAX = 16_384  # Milvus's largest topk
 _DUMMY = [0.0, 0.0]
 EXTRA = "pip install 'article-qa[milvus]'"
+
+
+_lite_lock = threading.Lock()
+_lite_open: dict[str, int] = {}  # clients open on each milvus-lite file in this process
 
 
 class MilvusError(QAError):
@@ -64,7 +70,7 @@ def connect(target: MilvusTarget) -> Any:
                 f"a milvus-lite file ({target.uri}) needs milvus-lite, which is not installed; run {EXTRA}"
             ) from exc
     try:
-        return pymilvus.MilvusClient(uri=target.uri, timeout=CONNECT_SECONDS)
+        client = pymilvus.MilvusClient(uri=target.uri, timeout=CONNECT_SECONDS)
     except Exception as exc:  # pymilvus raises MilvusException, grpc errors, OSError, ...
         first = " ".join(str(exc).split())[:300]
         raise MilvusError(
@@ -72,6 +78,31 @@ def connect(target: MilvusTarget) -> Any:
             + ("check the path, and that no other process has it open"
                if target.lite else "check that Milvus runs there and the address is right")
         ) from exc  # fmt: skip
+    if target.lite:
+        with _lite_lock:
+            _lite_open[os.path.abspath(target.uri)] = _lite_open.get(os.path.abspath(target.uri), 0) + 1
+    return client
+
+
+def disconnect(client: Any, target: MilvusTarget) -> None:
+    """Close ``client``; the last client of a milvus-lite file in this process also stops
+    the file's in-process server, which frees the file for another process (milvus-lite
+    keeps it locked, for this process, until then or until exit)."""
+    client.close()
+    if not target.lite:
+        return
+    path = os.path.abspath(target.uri)
+    with _lite_lock:
+        left = _lite_open.get(path, 1) - 1
+        if left > 0:
+            _lite_open[path] = left
+            return
+        _lite_open.pop(path, None)
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError:  # an older milvus-lite: the file is freed at exit
+        return
+    server_manager_instance.release_server(path)
 
 
 def names(prefix: str) -> tuple[str, str, str, str]:

@@ -88,6 +88,7 @@ class MilvusStore:
         self.settings = settings
         self.lock_timeout = 0.0
         self._client = client
+        self._closed = False
         self._chunks, self._articles, self._meta, self._terms = mc.names(target.prefix)
         self._lock = threading.RLock()
         self._readers: weakref.WeakSet[MilvusSnapshot] = weakref.WeakSet()
@@ -117,7 +118,7 @@ class MilvusStore:
             client.load_collection(meta)
             return read_json(client, meta, "settings") is not None
         finally:
-            client.close()
+            mc.disconnect(client, target)
 
     @classmethod
     def open_or_create(
@@ -166,12 +167,15 @@ class MilvusStore:
                 store._clean = state.visible if stray == 0 and state.visible == state.committed else None
             return store
         except BaseException:
-            client.close()
+            mc.disconnect(client, target)
             raise
 
     def close(self) -> None:
+        """Close the client (a second close does nothing)."""
         with self._lock:
-            self._client.close()
+            if not self._closed:
+                self._closed = True
+                mc.disconnect(self._client, self.target)
 
     # -- reading: one snapshot per request --------------------------------
     def snapshot(self) -> MilvusSnapshot:

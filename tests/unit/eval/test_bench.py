@@ -185,3 +185,51 @@ def test_cli_bench_errors_are_one_line(tmp_path):
     assert done.stderr.count("\n") == 1 and "--data" in done.stderr
     done = run_qa("bench", "--sizes", "lots", "--work", tmp_path / "w")
     assert done.returncode == 1 and "--sizes" in done.stderr
+
+
+def test_cli_bench_store_milvus_copies_each_index_and_serves_the_copy(tmp_path):
+    """``--store milvus``: the same chunks in a local copy and a milvus-lite copy (write
+    rates of both), the copy served in a fresh process, its top 10 compared with the
+    local engine's; a bad --store is one line."""
+    pytest.importorskip("milvus_lite", reason="needs pip install 'article-qa[milvus]'")
+    shared(SQUAD)
+    done = run_qa(
+        "bench", "--quick", "--skip-ingest", "--model", "hash:64", "--sizes", "300", "--queries", "8",
+        "--work", tmp_path / "w", "--store", "milvus",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-1500:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    (row,) = result["query"]
+    (engine,) = result["engines"]
+    assert engine["engine"] == "milvus-lite" and engine["label"] == "synthetic"
+    assert engine["chunks"] == row["chunks"] == 300
+    assert engine["write"]["chunks"] == engine["write_local"]["chunks"] == 300
+    assert engine["write"]["chunks_per_s"] > 0 and engine["write_local"]["chunks_per_s"] > 0
+    assert engine["ask_ms"]["p50"] > 0 and engine["recall_at_10"] is None and "top10" not in row
+    assert 0.5 <= engine["agreement_at_10"] <= 1.0  # the same chunks, hybrid on either engine
+    assert engine["memory"]["disk_bytes"] > 0
+    assert "milvus-lite" in done.stdout and "agree@10" in done.stdout
+    for bad in ("local", "milvus:/tmp/x.db", "postgres"):
+        done = run_qa("bench", "--quick", "--skip-ingest", "--model", "hash:64", "--sizes", "300",
+                      "--work", tmp_path / "w", "--store", bad)  # fmt: skip
+        assert done.returncode == 1 and done.stderr.count("\n") == 1 and "store" in done.stderr, done.stderr
+
+
+def test_stored_articles_hands_another_engine_the_same_index(make_assistant, tmp_path):
+    """The copy ``qa bench --store`` makes holds the same articles, chunk texts, spans
+    and vectors."""
+    from eval.benchengine import copy_index
+    from index.storage import records
+
+    a = make_assistant("source", model="hash:64")
+    a.add(sorted((shared(SQUAD) / "articles").iterdir())[:3])
+    a.close()
+    done = copy_index(a.directory, tmp_path / "copy", "local")
+    with records.reading(a.directory) as src, records.reading(tmp_path / "copy") as dst:
+        assert done["chunks"] == records.chunk_count(src) == records.chunk_count(dst) > 0
+        assert records.article_texts(src) == records.article_texts(dst)
+        assert records.indexed_texts(src) == records.indexed_texts(dst)
+        ours = [(r[0], r[1]) for r in records.chunk_positions(src)]
+        theirs = [(r[0], r[1]) for r in records.chunk_positions(dst)]
+        assert ours == theirs
+        assert [r[2] for r in records.chunk_positions(src)] == [r[2] for r in records.chunk_positions(dst)]

@@ -172,3 +172,23 @@ def test_syndicated_copies_are_grouped_as_the_local_engine_groups_them(make_assi
     assert milvus.copy_groups() == local.copy_groups() and len(local.copy_groups()) == 1
     snap, other = milvus.snapshot(), local.snapshot()
     assert snap.copy_groups(["a1"]) == other.copy_groups(["a1"]) and snap.copy_groups(["a2"]) == {}
+
+
+def test_a_closed_index_frees_its_milvus_lite_file_for_another_process(make_assistant, tmp_path):
+    """milvus-lite locks its file for the process that opened it; closing the last
+    client in this process must free it (``qa bench --store milvus`` copies an index
+    here, then serves it in a fresh process)."""
+    a = make_assistant("freed", config=Config(store="milvus"))
+    a.add([shared(SEED)])
+    again = make_assistant("freed", config=Config(store="milvus"))  # two clients, one file
+    a.close()
+    assert again.counts().articles == 1  # the other client in this process still reads
+    again.close()
+    code = (
+        "from qa import Assistant; from index.config import Config; "
+        f"a = Assistant.open({str(a.directory)!r}, config=Config(store='milvus')); "
+        "print(a.counts().articles)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-800:]
+    assert done.stdout.strip().splitlines()[-1] == "1"
