@@ -6,8 +6,9 @@ Protocols as the local engine.
 ``uri`` (where: ``milvus``, ``milvus:PATH``, ``milvus+http://HOST:PORT``), ``client``
 (the pymilvus connection and the collections' schemas; the only module importing
 pymilvus, lazily), ``rows`` (row shapes, filters, copy groups), ``engine``
-(:class:`MilvusStore`: writes, generations, reads by article), ``snapshot``
-(:class:`MilvusSnapshot`: one generation's BM25 and dense scores).
+(:class:`MilvusStore`: opening, snapshots, listings), its two sides ``writer``
+(writes, generations) and ``reader`` (searches and reads at one generation),
+``snapshot`` (:class:`MilvusSnapshot`: one generation's BM25 and dense scores).
 """
 
 from index.storage.milvus.uri import MilvusTarget, parse_store
