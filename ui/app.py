@@ -202,7 +202,7 @@ def build_app(assistant: Assistant) -> Any:
                             wrap=True,
                             label="Articles (click a row to pick it)",
                             datatype=["str", "str", "str", "number"],
-                            column_widths=["50%", "15%", "22%", "13%"],
+                            column_widths=lib.ARTICLE_WIDTHS,
                             show_search="search",
                             max_height=480,
                             elem_id="qa-articles",

@@ -256,3 +256,14 @@ def test_a_taken_default_port_moves_on_and_an_explicit_one_is_an_error():
         finally:
             ui.app.DEFAULT_PORT = old
         assert chosen > port and f"port {port} is in use; serving on port {chosen}" in note
+
+
+def test_the_library_table_config_has_the_column_widths_and_wraps(assistant):
+    from ui import library as lib
+    from ui.app import build_app
+
+    app = build_app(assistant)
+    table = next(b for b in app.blocks.values() if getattr(b, "elem_id", None) == "qa-articles")
+    config = table.get_config()
+    assert config["column_widths"] == lib.ARTICLE_WIDTHS and config["wrap"] is True
+    app.close()
