@@ -2,7 +2,12 @@
 
 'What did Trump say about USMCA?' then 'And what did Carney say?' becomes
 'What did Carney say about USMCA?'; then 'What about tariffs?' becomes
-'What did Carney say about tariffs?'. A question with a pronoun and no name
+'What did Carney say about tariffs?'. Any other elliptical follow-up ('What
+about X?', 'And X?', 'How about X?') is the previous question with X in place
+of the phrase it stands for: 'Who won the women's race?' then 'What about the
+men's race?' becomes 'Who won the men's race?'. Where no phrase is safe to
+replace, X is searched with the previous question's topic in brackets ('the
+half marathon (won the women's race)'). A question with a pronoun and no name
 of its own gets the previous question's names appended.
 """
 
@@ -60,7 +65,7 @@ def rewrite(question: str, history: Sequence[Any] | None) -> str:
         topic = m.group("topic") or m.group("topic2")
         if prev_say is not None:
             return f"What did {prev_say.speaker} say about {topic}?"
-        return f"{topic} {_content(prev)}".strip()
+        return substitute(prev, topic) or f"{topic} ({_content(prev)})"
     if _PRONOUN.search(question) and not names(question):
         carried = " ".join(names(prev))
         if carried:
@@ -76,6 +81,104 @@ def names(text: str) -> list[str]:
         if words:
             found.append(" ".join(words))
     return found
+
+
+_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "our"}
+# Words a noun phrase never runs across: a modifier run that meets one of them has ended.
+_BOUNDARY = {
+    *_ASKING.split("|"),
+    *"""of in on at to for from with by about after before during into over under between against
+    than as and or but not""".split(),
+}
+_AUXILIARIES = set(_ASKING.split("|")) - set("what who whom whose when where why how which".split())
+_PREPOSITIONS = {"of", "in", "on", "at", "to", "for", "from", "with", "by", "about"}
+
+
+def substitute(prev: str, phrase: str) -> str | None:
+    """``prev`` with ``phrase`` in place of the phrase it stands for, or None if none is safe.
+
+    The phrase replaces the noun phrase of ``prev`` with the same head noun ('the men's
+    race' for 'the women's race'), or, for a name, the one name ``prev`` asks about when it
+    stands on its own after a verb or preposition ('NAFTA' for 'USMCA' in 'When did USMCA
+    take effect?'; not 'Cedar Valley' in 'the Cedar Valley robotics challenge')."""
+    words = prev.strip().rstrip("?.! ").split()
+    new = phrase.split()
+    if not words or not new:
+        return None
+    end = _mark(prev)
+    head = _stem(new[-1])
+    spots = [i for i, w in enumerate(words) if _stem(w) == head]
+    if spots:
+        i = spots[-1]
+        start = _phrase_start(words, i)
+        if words[start].lower() in _DETERMINERS and new[0].lower() not in _DETERMINERS:
+            start += 1  # keep the previous question's 'the'
+        if (
+            start
+            and words[start - 1].lower() in {"which", "what", "whose"}
+            and new[0].lower() in _DETERMINERS
+        ):
+            new = new[1:]  # 'Which school ...?' + 'What about the other school?': 'Which other school ...?'
+        return " ".join([*words[:start], *new, *words[i + 1 :]]) + end
+    body = new[1:] if new[0].lower() in _DETERMINERS else new
+    if not all(_is_cap(w) for w in body):
+        return None
+    found = names(prev)
+    if len(found) != 1:
+        return None
+    name = found[0].split()
+    for i in range(len(words) - len(name) + 1):
+        if [w.strip(",") for w in words[i : i + len(name)]] == name:
+            before, after = words[i - 1].lower() if i else "", words[i + len(name) :]
+            # After 'did'/'is' the name is the whole subject; after 'on'/'for', whole unless a
+            # noun follows ('for Cedar Valley schools').
+            if before in _AUXILIARIES or (
+                before in _PREPOSITIONS and not (after and _is_noun_like(after[0]))
+            ):
+                return " ".join([*words[:i], *new, *after]) + end
+    return None
+
+
+def _phrase_start(words: list[str], head: int) -> int:
+    """Where the noun phrase ending at ``words[head]`` starts: back to its determiner,
+    else over the possessives, names and numbers right before the head."""
+    for j in range(head - 1, max(head - 5, -1), -1):
+        w = words[j].lower()
+        if w in _DETERMINERS:
+            return j
+        if w in _BOUNDARY:
+            break
+    start = head
+    while start > 0 and _is_modifier(words[start - 1]) and words[start - 1].lower() not in _BOUNDARY:
+        start -= 1
+    return start
+
+
+def _is_modifier(word: str) -> bool:
+    return (
+        bool(re.search(r"['\u2019]s?$", word))
+        or word[:1].isdigit()
+        or (_is_cap(word) and word not in _SKIP_NAMES)
+    )
+
+
+def _is_noun_like(word: str) -> bool:
+    """A lower-case word after a name that is no verb or preposition: the name is its modifier."""
+    return word.islower() and word not in _BOUNDARY and not word.endswith(("ed", "ing"))
+
+
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def _stem(word: str) -> str:
+    w = re.sub(r"['\u2019]s$", "", word.lower().strip(",;:?.!"))
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
+def _mark(question: str) -> str:
+    m = re.search(r"[?.!]+\s*$", question)
+    return m.group(0).strip() if m else "?"
 
 
 def _content(question: str) -> str:

@@ -17,10 +17,19 @@ from ui.api import make_api
 from ui.assets import CSS, HEAD
 from ui.format import empty_sources_html, notice_html
 
+# One question per article of the demo corpus (eval/demo/articles), each answered
+# confidently and rightly by the demo index (tests/endtoend/test_demo.py checks it).
 EXAMPLES = [
-    "What did Trump say about USMCA?",
-    "What did Carney say about competition?",
-    "How much of Canada's exports go to the United States?",
+    "Who won the men's race at the Farrow Bay Marathon?",
+    "How long does the new Gull Island ferry take to cross?",
+    "Why did scientists raise the alert on Mount Kessar?",
+    "Which school won the Cedar Valley robotics challenge?",
+    "How long was the Ashvale library closed?",
+    "What did Carney say about the visit?",
+    "What is the US tariff on cars from Canada?",
+    "How high is the US tariff on steel and aluminum now?",
+    "Which country is the largest trading partner of the United States?",
+    "What trade deal did USMCA replace?",
 ]
 AUTH_ENV = "QA_AUTH"
 DEFAULT_PORT = 7860
@@ -193,7 +202,7 @@ def build_app(assistant: Assistant) -> Any:
                             wrap=True,
                             label="Articles (click a row to pick it)",
                             datatype=["str", "str", "str", "number"],
-                            column_widths=["50%", "15%", "22%", "13%"],
+                            column_widths=lib.ARTICLE_WIDTHS,
                             show_search="search",
                             max_height=480,
                             elem_id="qa-articles",

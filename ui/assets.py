@@ -37,7 +37,7 @@ mark.qa-hl::before {
   content: "[" attr(data-n) "] "; font-size: 0.75em; font-weight: 600; color: var(--color-accent);
 }
 mark.qa-hl-focus { background: #fbbf24; }
-table.qa-results { width: 100%; border-collapse: collapse; font-size: 0.9em; }
+table.qa-results { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 0.9em; }
 table.qa-results th, table.qa-results td {
   text-align: left; vertical-align: top; padding: 0.3em 0.5em;
   border-bottom: 1px solid var(--border-color-primary); word-break: normal; overflow-wrap: break-word;

@@ -7,9 +7,10 @@ same server as the page, so it shares its port and its ``--auth`` login: send th
 user and password as HTTP Basic credentials (or the page's login cookie).
 
 A request the assistant cannot take (an empty question, ``k`` of 500, a bad date)
-gets HTTP 400 (422 for a malformed body) with ``{"error": "one line saying what to
-do"}`` and one line in the server log; a fault of the server gets 500 and its
-traceback in the log, never in the response.
+gets HTTP 400 (422 for a malformed JSON body; 415 for a body that is not sent as JSON,
+i.e. without ``Content-Type: application/json``, as ``curl -d`` alone does) with
+``{"error": "one line saying what to do"}`` and one line in the server log; a fault of
+the server gets 500 and its traceback in the log, never in the response.
 
 No ``from __future__ import annotations`` here: FastAPI reads the endpoints'
 annotations at run time, and fastapi is imported late."""
@@ -90,6 +91,12 @@ def make_json_api(
     @app.exception_handler(RequestValidationError)
     async def bad_body(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
+        content_type = request.headers.get("content-type")
+        if not is_json(content_type):  # FastAPI did not read the body as JSON: say which header
+            got = f"it came as {content_type.split(';')[0].strip()}" if content_type else "it had none"
+            message = f"send the body as JSON with the header Content-Type: application/json ({got})"
+            log.warning("api %s %s: 415 %s", request.method, request.url.path, message)
+            return JSONResponse({"error": message}, status_code=415)
         if first.get("type") == "json_invalid":
             message = 'the body is not valid JSON; send an object such as {"question": "..."}'
         else:
@@ -144,6 +151,15 @@ def make_json_api(
         return {"ok": True, **assistant.counts().to_dict()}
 
     return app
+
+
+def is_json(content_type: str | None) -> bool:
+    """Whether FastAPI reads a body with this Content-Type as JSON: application/json or
+    application/*+json, parameters such as charset aside; a missing header is not JSON."""
+    if not content_type:
+        return False
+    kind = content_type.split(";")[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
 
 
 def _basic_matches(header: str, login: tuple[str, str]) -> bool:

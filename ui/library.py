@@ -27,7 +27,12 @@ MAX_FILES = 50
 MAX_URLS = 50  # web addresses typed at once (a feed's entries are not counted)
 UPLOADS = "uploads"
 RESULT_HEADERS = ["File", "Result", "Title", "Details"]
+# The results table's columns: the title widest, the one-word result just wide enough;
+# Details takes what is left. Fixed widths (ui/assets.py: table-layout: fixed), so a
+# long path or URL wraps inside its column instead of squeezing the title.
+RESULT_WIDTHS = ["26%", "7.5em", "40%", None]
 ARTICLE_HEADERS = ["Title", "Date", "Source", "Chunks"]
+ARTICLE_WIDTHS = ["50%", "15%", "22%", "13%"]  # gr.Dataframe column_widths, % of the table
 
 Progress = Callable[[float, str], None]
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -156,12 +161,16 @@ def results_html(rows: Sequence[Sequence[str]]) -> str:
     """The upload results as an escaped HTML table (whole words, never cut mid-word)."""
     if not rows:
         return ""
+    cols = "".join(f"<col style='width: {w}'>" if w else "<col>" for w in RESULT_WIDTHS)
     head = "".join(f"<th>{html.escape(h)}</th>" for h in RESULT_HEADERS)
     cells = ["".join(f"<td>{html.escape(str(x))}</td>" for x in r) for r in rows]
     body = "".join(
         f"<tr class='qa-result-{html.escape(str(r[1]))}'>{c}</tr>" for r, c in zip(rows, cells, strict=True)
     )
-    return f"<table class='qa-results'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (
+        f"<table class='qa-results'><colgroup>{cols}</colgroup>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def results_summary(rows: Sequence[Sequence[str]]) -> str:

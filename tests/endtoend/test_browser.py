@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from ui.app import EXAMPLES
 
 pytestmark = pytest.mark.browser
 
@@ -145,7 +146,7 @@ def open_tab(page, name: str) -> None:
 
 
 def test_usmca_answer_quotes_trump_and_cites_the_carney_trump_article(page, shots):
-    page.locator("#qa-chat").get_by_text(USMCA).first.wait_for()  # example questions on first open
+    page.locator("#qa-chat").get_by_text(EXAMPLES[0]).first.wait_for()  # example questions on first open
     page.screenshot(path=str(shots / "01-first-open.png"))
     text = ask(page, USMCA)
     assert "could renegotiate it, and that would be good, or we can just do different deals" in text

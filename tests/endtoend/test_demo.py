@@ -54,3 +54,40 @@ def test_demo_questions_meet_their_thresholds(tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
     first = next(r for r in rows if r["question"] == "What did Trump say about USMCA?")
     assert first["answer_contains"] and "renegotiate" in first["answer"]
+
+
+# What a right answer from each demo article holds, for the chat's example questions.
+EXAMPLE_ANSWERS = {
+    "Course record falls at the Farrow Bay Marathon": "Joel Amarasekera",
+    "New hybrid ferry line links Port Elsin and Gull Island": "38 minutes",
+    "Mount Kessar observatory raises volcano alert to yellow": "increase in small earthquakes",
+    "Linden Ridge students win regional school robotics contest": "Linden Ridge High School won",
+    "Ashvale Central Library reopens after two-year renovation": "just over two years",
+    "Carney and Trump meet at the White House to talk tariffs and USMCA": "security relationship",
+    "Ontario auto plants brace for the cost of U.S. vehicle tariffs": "25% tariff on imported vehicles",
+    "A timeline of U.S. steel and aluminum tariffs on Canada and Mexico": "doubled to 50%",
+    "Mexico cements its place as the top U.S. trading partner": "Mexico has become the single largest",
+    "How USMCA replaced NAFTA and why the 2026 review matters": "North American Free Trade Agreement",
+}
+
+
+@pytest.mark.slow
+def test_the_chat_examples_span_the_demo_articles_and_are_answered(tmp_path, minilm):
+    """Each example question of the chat gets a confident, right answer from the demo index,
+    from its own article: together they cover every article, not one story."""
+    from qa import Assistant
+    from ui.app import EXAMPLES
+
+    assistant = Assistant.open(tmp_path / "index", embedder=minilm)
+    try:
+        assistant.add([DEMO_ARTICLES])
+        shown = {}
+        for q in EXAMPLES:
+            answer = assistant.ask(q)
+            title = answer.citations[0].title if answer.citations else None
+            assert answer.status == "answer" and title in EXAMPLE_ANSWERS, (q, answer.status, title)
+            assert EXAMPLE_ANSWERS[title] in answer.answer, (q, answer.answer)
+            shown[title] = q
+    finally:
+        assistant.close()
+    assert set(shown) == set(EXAMPLE_ANSWERS), set(EXAMPLE_ANSWERS) - set(shown)

@@ -256,3 +256,54 @@ def test_a_taken_default_port_moves_on_and_an_explicit_one_is_an_error():
         finally:
             ui.app.DEFAULT_PORT = old
         assert chosen > port and f"port {port} is in use; serving on port {chosen}" in note
+
+
+def test_the_library_table_config_has_the_column_widths_and_wraps(assistant):
+    from ui import library as lib
+    from ui.app import build_app
+
+    app = build_app(assistant)
+    table = next(b for b in app.blocks.values() if getattr(b, "elem_id", None) == "qa-articles")
+    config = table.get_config()
+    assert config["column_widths"] == lib.ARTICLE_WIDTHS and config["wrap"] is True
+    app.close()
+
+
+def post_as(url: str, data: bytes, content_type: str | None) -> tuple[int, object]:
+    """POST with exactly this Content-Type header, or none at all (urllib would add a form's)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    headers = {"content-type": content_type} if content_type else {}
+    conn.request("POST", parts.path, body=data, headers=headers)
+    r = conn.getresponse()
+    try:
+        return r.status, json.loads(r.read())
+    finally:
+        conn.close()
+
+
+def test_a_body_not_sent_as_json_gets_415_naming_the_header(served, caplog):
+    url = served.local_url + "api/"
+    body = json.dumps({"question": QUESTION}).encode()
+    with caplog.at_level("WARNING", logger="ui.jsonapi"):
+        cases = [
+            (post_as(url + "ask", body, None), "(it had none)"),
+            (
+                post_as(url + "ask", body, "application/x-www-form-urlencoded"),
+                "(it came as application/x-www-form-urlencoded)",
+            ),
+            (post_as(url + "search", b"query=steel", "text/plain; charset=utf-8"), "(it came as text/plain)"),
+            (post_as(url + "ask", b"", None), "(it had none)"),
+        ]
+    for (code, got), why in cases:
+        assert code == 415 and list(got) == ["error"], got
+        assert got["error"] == f"send the body as JSON with the header Content-Type: application/json {why}"
+    assert len([r for r in caplog.records if r.name == "ui.jsonapi" and " 415 " in r.getMessage()]) == len(
+        cases
+    )
+    # JSON by any of its names is read as JSON
+    assert post_as(url + "ask", body, "application/json; charset=utf-8")[0] == 200
+    assert post_as(url + "ask", b'{"k": 2}', "application/merge-patch+json")[0] == 422

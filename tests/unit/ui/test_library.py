@@ -125,3 +125,29 @@ def test_upload_results_are_an_escaped_table_of_whole_words():
     )
     assert "<td>a&lt;b&gt;.txt</td><td>unchanged</td>" in html and "<i>" not in html
     assert "<tr class='qa-result-rejected'>" in html and lib.results_html([]) == ""
+
+
+def test_upload_results_give_the_title_room_and_wrap_long_paths():
+    """Fixed column widths: a long URL in File wraps in its column; the title keeps the most room."""
+    url = "https://example.org/news/" + "a-very-long-story-name-" * 6 + ".html"
+    html = lib.results_html([[url, "added", "Quillon Point lighthouse to shine again", "quillon-1"]])
+    widths = [w for w in lib.RESULT_WIDTHS if w]
+    assert html.count("<col") - html.count("<colgroup") == len(lib.RESULT_HEADERS) and all(
+        f"width: {w}" in html for w in widths
+    )
+    percent = {
+        h: float(w[:-1])
+        for h, w in zip(lib.RESULT_HEADERS, lib.RESULT_WIDTHS, strict=True)
+        if w and w.endswith("%")
+    }
+    assert max(percent, key=percent.get) == "Title" and sum(percent.values()) < 100  # Details gets the rest
+    from ui.assets import CSS
+
+    assert "table.qa-results { width: 100%; table-layout: fixed;" in CSS
+    assert "overflow-wrap: break-word" in CSS
+
+
+def test_the_article_table_has_balanced_widths_and_wraps():
+    widths = [float(w[:-1]) for w in lib.ARTICLE_WIDTHS]
+    assert len(widths) == len(lib.ARTICLE_HEADERS) and sum(widths) == 100
+    assert max(zip(widths, lib.ARTICLE_HEADERS, strict=True))[1] == "Title"

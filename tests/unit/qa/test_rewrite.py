@@ -1,0 +1,75 @@
+"""Elliptical follow-ups ('What about X?', 'And X?', 'How about X?') on real previous
+questions of the demo set (eval/demo/questions.jsonl): X takes the place of the phrase it
+stands for, or is searched with the previous question's topic; never a garbled question."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.rewrite import rewrite
+
+RACE = "Who won the women's race?"
+
+
+@pytest.mark.parametrize(
+    "follow_up", ["What about the men's race?", "And the men's race?", "How about the men's race?"]
+)
+def test_what_about_replaces_the_phrase_it_stands_for(follow_up):
+    assert rewrite(follow_up, [RACE]) == "Who won the men's race?"
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "standalone"),
+    [
+        (
+            "Who won the women's race at the Farrow Bay Marathon?",
+            "What about the men's race?",
+            "Who won the men's race at the Farrow Bay Marathon?",
+        ),
+        (
+            "What was the winning time in the women's race?",
+            "And the men's race?",
+            "What was the winning time in the men's race?",
+        ),
+        ("Who won women's races?", "How about the men's race?", "Who won the men's race?"),
+        (
+            "How many passengers can the new ferry carry?",
+            "And the old ferry?",
+            "How many passengers can the old ferry carry?",
+        ),
+        (
+            "Which school won the robotics challenge?",
+            "What about the other school?",
+            "Which other school won the robotics challenge?",
+        ),
+        # a name the question asks about, standing on its own
+        ("When did USMCA take effect?", "What about NAFTA?", "When did NAFTA take effect?"),
+        (
+            "Why was the alert level for Mount Kessar raised?",
+            "And Mount Etna?",
+            "Why was the alert level for Mount Etna raised?",
+        ),
+        (
+            "Which tariffs were putting pressure on Canada at the time?",
+            "How about Mexico?",
+            "Which tariffs were putting pressure on Mexico at the time?",
+        ),
+    ],
+)
+def test_follow_ups_on_real_previous_questions(previous, follow_up, standalone):
+    assert rewrite(follow_up, [previous]) == standalone
+
+
+def test_without_a_safe_substitution_x_is_searched_with_the_previous_topic():
+    # 'Cedar Valley' modifies 'robotics challenge': replacing it would garble the question
+    assert rewrite(
+        "What about Birchmont Academy?", ["Which school won the Cedar Valley robotics challenge?"]
+    ) == ("Birchmont Academy (school won the Cedar Valley robotics challenge)")
+    assert rewrite("And the half marathon?", [RACE]) == "the half marathon (won the women's race)"
+
+
+def test_a_say_question_keeps_its_speaker():
+    assert (
+        rewrite("How about tariffs?", ["What did Trump say about USMCA?"])
+        == "What did Trump say about tariffs?"
+    )
