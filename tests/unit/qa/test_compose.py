@@ -195,3 +195,37 @@ def test_a_say_answer_is_only_the_speakers_quotes_naming_the_topic_when_there_ar
     got = answer("Carney visits Washington")  # no quote names USMCA: his other words, and so marked
     assert {c.sentence for c in got.picked} <= {on_topic, other} and got.evidence[-1] == 0.5
     assert naming not in {c.sentence for c in got.picked}
+
+
+def test_the_best_sentence_leads_the_answer_whatever_its_passage_rank_and_place():
+    """A factoid question wants the sentence that holds the answer first, not the
+    scene-setting sentences of a better-ranked passage before it."""
+    q = "How long was the library closed?"
+    scene = "Several hundred residents lined up along Wren Street before the ribbon was cut."
+    answer = "The renovation kept the library closed for just over two years."
+    passages = [_passage(f"{scene} The mayor spoke first.", "a", 2.0), _passage(answer, "b", 1.0)]
+    cands = gather(q, None, passages, FLAT, {})
+    cal = _calibration(answer_at=0.0, tentative_at=0.0)
+    flat = replace(cal, sentence=SentenceModel((1.0, 0, 0, 0, 0, 0, 0)))  # coverage, not sure: three
+    got = compose(q, cands, flat, FLAT)
+    assert len(got.picked) == 3 and got.picked[0].sentence == answer
+    assert got.scores[0] == max(got.scores)
+    assert [c.sentence for c in got.picked[1:]] == [scene, "The mayor spoke first."]  # rank, then reading
+
+
+def test_a_newer_report_of_the_lead_goes_first_and_other_sentences_follow():
+    """Where reports disagree (the same wire copy with another figure), the latest is read
+    first; a sentence that is no version of the lead never goes before it."""
+    q = "How much will the ferry fare be on Monday?"
+    old = "The ferry fare rises to four dollars on Monday, the transit authority said."
+    new = "The ferry fare rises to five dollars on Monday, the transit authority said."
+    aside = "Crews at the ferry terminal were told on Friday."
+    passages = [
+        _passage(old, "old", 3.0, date="2025-01-10"),
+        _passage(aside, "aside", 2.0, date="2025-09-01"),
+        _passage(new, "new", 1.0, date="2025-06-01"),
+    ]
+    cal = _calibration(answer_at=0.0, tentative_at=0.0)
+    model = replace(cal, sentence=SentenceModel((1.0, 0, 0, 0, 0, 0.5, 0)))  # coverage, then rank: old best
+    got = compose(q, gather(q, None, passages, FLAT, {}), model, FLAT)
+    assert [c.sentence for c in got.picked] == [new, old, aside]
