@@ -54,3 +54,19 @@ def test_demo_questions_meet_their_thresholds(tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "out" / "results.jsonl").read_text().splitlines()]
     first = next(r for r in rows if r["question"] == "What did Trump say about USMCA?")
     assert first["answer_contains"] and "renegotiate" in first["answer"]
+
+
+@pytest.mark.slow
+def test_a_how_long_question_leads_with_the_sentence_that_holds_the_length(tmp_path, minilm):
+    """The issue's example: "closed for just over two years" was cited after a quote about
+    2025 and a scene-setting sentence (a year counted as the number "how long" asks for)."""
+    from qa import Assistant
+
+    a = Assistant.open(tmp_path / "index", embedder=minilm)
+    try:
+        a.add([DEMO_ARTICLES])
+        got = a.ask("How long was the library closed?")
+    finally:
+        a.close()
+    assert got.status == "answer" and "just over two years" in got.citations[0].sentence
+    assert got.answer.startswith(got.citations[0].sentence)
