@@ -7,7 +7,9 @@ one's evidence into the probability that the answer is right. Three outcomes:
 * ``answer``: confident. The answer is the fewest best sentences (at most three,
   within 80 words) that together hold :data:`HOLD` of the probability of being the
   answer sentence: one sentence when the best one is clear ("a factoid question wants
-  the sentence that holds the answer"), more when two or three share the evidence.
+  the sentence that holds the answer"), more when two or three share the evidence; when
+  the best sentence already covers the question (:data:`COVERED`), none that scores far
+  below it (:data:`GAP`). The best sentence leads the answer.
 * ``tentative``: the evidence is middling. The best sentences (up to :data:`HOLD_TENTATIVE`
   of the probability) are given, marked so, with a note that says why.
 * ``declined``: nothing is close. No sentence; the note says so in plain words (the
@@ -42,6 +44,8 @@ MAX_WORDS = 80
 HOLD = 0.8  # a confident answer's sentences hold this much of the probability together
 HOLD_TENTATIVE = 0.95  # ... a tentative one's, and a say-question's (the speaker's words, up to three)
 SAME_REPORT = 0.5  # share of terms two articles' sentences hold in common to be one report (hand-set)
+COVERED = 0.8  # a sure answer whose best sentence covers this much of the question is answered ...
+GAP = 1.5  # ... and adds no sentence this many log-odds below it (under 22% as likely; both hand-set)
 SAY_TOPIC = 2.0  # log-odds added to a speaker's quote per unit of naming the topic asked (hand-set)
 
 
@@ -134,9 +138,12 @@ def compose(
     picked = [best]
     held, words = float(share[0]), len(best.sentence.split())
     enough = HOLD if status == "answer" and say is None else HOLD_TENTATIVE  # a speaker's words: more of them
+    # once the question is answered (sure, and the best sentence covers it), no context far below it
+    answered = status == "answer" and say is None and covered >= COVERED
+    floor = float(scores[order[0]]) - GAP if answered else -np.inf
     for i, p in zip(order[1:], share[1:], strict=True):
         cand = candidates[i]
-        if len(picked) >= MAX_SENTENCES or held >= enough:
+        if len(picked) >= MAX_SENTENCES or held >= enough or scores[i] < floor:
             break
         n = len(cand.sentence.split())
         if words + n > MAX_WORDS or any(cand.repeats(c) for c in picked):

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qa.calibration import ConfidenceModel, load
-from qa.compose import HOLD, compose
+from qa.compose import GAP, HOLD, compose
 from qa.evidence import FEATURES, SentenceModel, gather
 from qa.quotes import parse_say_question
 from qa.sentences import coverage
@@ -229,3 +229,21 @@ def test_a_newer_report_of_the_lead_goes_first_and_other_sentences_follow():
     model = replace(cal, sentence=SentenceModel((1.0, 0, 0, 0, 0, 0.5, 0)))  # coverage, then rank: old best
     got = compose(q, gather(q, None, passages, FLAT, {}), model, FLAT)
     assert [c.sentence for c in got.picked] == [new, old, aside]
+
+
+def test_a_sure_answer_that_covers_the_question_stops_before_context_far_below_it():
+    """Issue 13, "Short answers": once the best sentence answers (sure, and it covers the
+    question), sentences far below it are not added, though it holds under HOLD."""
+    text = (
+        "The ferry carries 220 people across the bay. The ferry sails at noon. "
+        "Tickets for the ferry cost six dollars. The ferry crew waved from the deck."
+    )
+    cal = _calibration(answer_at=0.0, tentative_at=0.0)
+    model = replace(cal, sentence=SentenceModel((3.0, 0, 0, 0, 0, 0, 0)))  # coverage, three to one
+    q = "Does the ferry carry people?"  # all covered by the best; the others a third, 2 log-odds below
+    got = compose(q, gather(q, None, [_passage(text)], FLAT, {}), model, FLAT)
+    assert got.status == "answer" and got.share < HOLD and GAP < 2.0  # the old rule would have added context
+    assert [c.sentence for c in got.picked] == ["The ferry carries 220 people across the bay."]
+    q = "Does the island ferry carry people?"  # the best covers three quarters: context is added
+    got = compose(q, gather(q, None, [_passage(text)], FLAT, {}), model, FLAT)
+    assert got.picked[0].sentence.startswith("The ferry carries") and len(got.picked) > 1
