@@ -13,6 +13,7 @@ KEYS = (
     "mrr@10",
     "ndcg@10",
     "answer_contains",
+    "lead_contains",
     "citation_precision",
     "abstain_rate",
     "abstain_correct",

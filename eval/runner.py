@@ -211,6 +211,8 @@ def score_question(
         row["curve"] = [metrics.hit_at_k(rank, n) for n in range(1, CURVE_K + 1)]
     if q.answerable and q.answers:
         row["answer_contains"] = (not answer.abstained) and metrics.answer_contains(text, q.answers)
+        lead = cites[0]["sentence"] if cites and not answer.abstained else ""  # the sentence cited [1]
+        row["lead_contains"] = bool(lead) and metrics.answer_contains(lead, q.answers)
     row["failed"] = _failed(row, q, k)
     return row
 
@@ -229,6 +231,7 @@ def summarize(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
     answerable = [r for r in rows if not r["unanswerable"]]
     unanswerable = [r for r in rows if r["unanswerable"]]
     contains = [r["answer_contains"] for r in rows if "answer_contains" in r]
+    leads = [r["lead_contains"] for r in rows if "lead_contains" in r]
     cites = [c["correct"] for r in judged for c in r["citations"]]
     latencies = [r["latency_ms"] for r in rows]
     answered = [r for r in rows if not r["abstained"]]
@@ -249,6 +252,7 @@ def summarize(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
         "mrr@10": avg("mrr@10"),
         "ndcg@10": avg("ndcg@10"),
         "answer_contains": round(metrics.mean([float(c) for c in contains]), 4) if contains else None,
+        "lead_contains": round(metrics.mean([float(c) for c in leads]), 4) if leads else None,
         "citation_precision": round(metrics.mean([float(c) for c in cites]), 4) if cites else None,
         "abstain_rate": round(metrics.mean([float(r["abstained"]) for r in answerable]), 4)
         if answerable

@@ -7,7 +7,9 @@ one's evidence into the probability that the answer is right. Three outcomes:
 * ``answer``: confident. The answer is the fewest best sentences (at most three,
   within 80 words) that together hold :data:`HOLD` of the probability of being the
   answer sentence: one sentence when the best one is clear ("a factoid question wants
-  the sentence that holds the answer"), more when two or three share the evidence.
+  the sentence that holds the answer"), more when two or three share the evidence; when
+  the best sentence already covers the question (:data:`COVERED`), none that scores far
+  below it (:data:`GAP`). The best sentence leads the answer.
 * ``tentative``: the evidence is middling. The best sentences (up to :data:`HOLD_TENTATIVE`
   of the probability) are given, marked so, with a note that says why.
 * ``declined``: nothing is close. No sentence; the note says so in plain words (the
@@ -41,6 +43,9 @@ MAX_SENTENCES = 3
 MAX_WORDS = 80
 HOLD = 0.8  # a confident answer's sentences hold this much of the probability together
 HOLD_TENTATIVE = 0.95  # ... a tentative one's, and a say-question's (the speaker's words, up to three)
+SAME_REPORT = 0.5  # share of terms two articles' sentences hold in common to be one report (hand-set)
+COVERED = 0.8  # a sure answer whose best sentence covers this much of the question is answered ...
+GAP = 1.5  # ... and adds no sentence this many log-odds below it (under 22% as likely; both hand-set)
 SAY_TOPIC = 2.0  # log-odds added to a speaker's quote per unit of naming the topic asked (hand-set)
 
 
@@ -133,9 +138,12 @@ def compose(
     picked = [best]
     held, words = float(share[0]), len(best.sentence.split())
     enough = HOLD if status == "answer" and say is None else HOLD_TENTATIVE  # a speaker's words: more of them
+    # once the question is answered (sure, and the best sentence covers it), no context far below it
+    answered = status == "answer" and say is None and covered >= COVERED
+    floor = float(scores[order[0]]) - GAP if answered else -np.inf
     for i, p in zip(order[1:], share[1:], strict=True):
         cand = candidates[i]
-        if len(picked) >= MAX_SENTENCES or held >= enough:
+        if len(picked) >= MAX_SENTENCES or held >= enough or scores[i] < floor:
             break
         n = len(cand.sentence.split())
         if words + n > MAX_WORDS or any(cand.repeats(c) for c in picked):
@@ -144,14 +152,33 @@ def compose(
         held, words = held + float(p), words + n
     if status == "tentative" and note is None:
         note = "These sentences may not answer the question: the articles hold nothing closer."
-    # Newest article first (undated last), then retrieval rank and reading order:
-    # when articles disagree, the latest report is read first.
-    picked.sort(key=lambda c: (-_day(c.passage.date), c.rank, c.start))
+    picked = _answer_order(picked)
     score_of = {id(candidates[i]): float(scores[i]) for i in order}
     return Composed(
         tuple(picked), confidence, status, note, reason if status == "tentative" else None,
         tuple(score_of[id(c)] for c in picked), evidence, float(share[0]),
     )  # fmt: skip
+
+
+def _answer_order(picked: list[Candidate]) -> list[Candidate]:
+    """The best sentence (``picked[0]``) leads: a factoid question wants the sentence
+    that holds the answer first. Another report of the same thing (most of its terms
+    in common: the same wire story with another figure) from a newer article goes
+    before it, so that where reports disagree the latest is read first. The rest follow
+    newest article first (undated last), then retrieval rank and reading order."""
+    best, rest = picked[0], picked[1:]
+    versions = [c for c in rest if _same_report(c, best)]
+    others = [c for c in rest if not _same_report(c, best)]
+    newest = sorted([best, *versions], key=lambda c: -_day(c.passage.date))  # stable: best first on a tie
+    return newest + sorted(others, key=lambda c: (-_day(c.passage.date), c.rank, c.start))
+
+
+def _same_report(a: Candidate, b: Candidate) -> bool:
+    """Whether two sentences of different articles report the same thing: at least
+    :data:`SAME_REPORT` of their terms in common (Jaccard)."""
+    if a.passage.article_id == b.passage.article_id or not (a.terms and b.terms):
+        return False
+    return len(a.terms & b.terms) >= SAME_REPORT * len(a.terms | b.terms)
 
 
 def _say_pool(

@@ -91,3 +91,19 @@ def test_the_chat_examples_span_the_demo_articles_and_are_answered(tmp_path, min
     finally:
         assistant.close()
     assert set(shown) == set(EXAMPLE_ANSWERS), set(EXAMPLE_ANSWERS) - set(shown)
+
+
+@pytest.mark.slow
+def test_a_how_long_question_leads_with_the_sentence_that_holds_the_length(tmp_path, minilm):
+    """The issue's example: "closed for just over two years" was cited after a quote about
+    2025 and a scene-setting sentence (a year counted as the number "how long" asks for)."""
+    from qa import Assistant
+
+    a = Assistant.open(tmp_path / "index", embedder=minilm)
+    try:
+        a.add([DEMO_ARTICLES])
+        got = a.ask("How long was the library closed?")
+    finally:
+        a.close()
+    assert got.status == "answer" and "just over two years" in got.citations[0].sentence
+    assert got.answer.startswith(got.citations[0].sentence)

@@ -18,9 +18,11 @@ CARNEY_QUOTES = ("new economic and security relationship", "In areas where we co
     ],
 )
 def test_paraphrased_questions_about_one_article_are_answered(seed_assistant, question, answer):
-    """The issue's examples: each was declined when only the question's words counted."""
+    """The issue's examples: each was declined when only the question's words counted; the
+    sentence that holds the answer leads (the White House one was cited third after context)."""
     got = seed_assistant.ask(question)
     assert got.status != "declined" and answer in got.answer, (got.status, got.confidence, got.answer)
+    assert answer in got.citations[0].sentence and got.answer.startswith(got.citations[0].sentence)
 
 
 @pytest.mark.parametrize(

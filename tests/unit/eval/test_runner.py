@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -128,8 +129,8 @@ def _passage(aid, start, end, text="x"):
     return Passage(aid, "T", text, start, end, 0.5)
 
 
-def _cite(n, aid, ps, pe):
-    return Citation(n, aid, "T", None, None, None, "s.", "p", ps, ps + 2, 1.0, ps, pe)
+def _cite(n, aid, ps, pe, sentence="s."):
+    return Citation(n, aid, "T", None, None, None, sentence, "p", ps, ps + 2, 1.0, ps, pe)
 
 
 def test_score_question_and_summary_by_hand():
@@ -140,10 +141,14 @@ def test_score_question_and_summary_by_hand():
         "q?",
         "It was in Santa Clara. [1] Other. [2]",
         False,
-        (_cite(1, "a", 80, 200), _cite(2, "b", 0, 50)),
+        (_cite(1, "a", 80, 200, "It was in Santa Clara."), _cite(2, "b", 0, 50, "Other.")),
         passages,
     )
     row = score_question(q, j, ans, 12.0, "hybrid", 10)
+    assert row["lead_contains"] is True  # the sentence cited [1] holds the answer
+    late = replace(ans, answer="Other. [1] It was in Santa Clara. [2]", citations=ans.citations[::-1])
+    later = score_question(q, j, late, 12.0, "hybrid", 10)
+    assert later["answer_contains"] is True and later["lead_contains"] is False
     assert row["first_hit_rank"] == 3
     assert (row["hit@1"], row["hit@5"], row["mrr@10"]) == (0.0, 1.0, pytest.approx(1 / 3))
     assert row["ndcg@10"] == pytest.approx(1 / math.log2(3))  # doc 'a' at rank 2
@@ -153,6 +158,7 @@ def test_score_question_and_summary_by_hand():
     row2 = score_question(unans, Judged({}, {}), Answer("nothing?", "no", True), 30.0, "hybrid", 10)
     s = summarize([row, row2], 10)
     assert s["questions"] == 2 and s["hit@5"] == 1.0 and s["citation_precision"] == 0.5
+    assert s["lead_contains"] == 1.0 and summarize([row, later], 10)["lead_contains"] == 0.5
     assert s["abstain_rate"] == 0.0 and s["abstain_correct"] == 1.0
     assert s["latency_ms_p50"] == 21.0
 

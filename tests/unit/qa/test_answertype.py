@@ -9,6 +9,7 @@ from qa.answertype import answer_type, holds
         ("When did USMCA take effect?", "date"),
         ("In what year was NAFTA signed?", "date"),
         ("How many plants paused work?", "number"),
+        ("How long was the library closed?", "length"),
         ("What percentage of exports go to the US?", "number"),
         ("Who confirmed the talks?", "name"),
         ("What did Trump say about USMCA?", None),
@@ -25,3 +26,13 @@ def test_holds_checks_the_sentence_for_that_kind():
     assert holds("The spokeswoman Karoline Leavitt confirmed it.", "name", "Who confirmed it?")
     assert not holds("It was confirmed by the spokeswoman.", "name", "Who confirmed it?")
     assert not holds("Anything at all.", None)
+
+
+def test_a_length_is_a_count_of_time_or_distance_units_not_any_number():
+    """'How long' wants "just over two years", not the year in "a library for everybody in 2025"."""
+    assert holds("The renovation kept it closed for just over two years.", "length")
+    assert holds("The new bridge is 42 kilometres long.", "length") and holds("A 10-minute walk.", "length")
+    assert holds("Sigrid Holm finished in 2:27:05.", "length")
+    assert not holds("It is for everybody in 2025, she said.", "length")
+    assert not holds("The ribbon was cut at 10 a.m. and the ferry sails twice a day.", "length")
+    assert holds("It is for everybody in 2025, she said.", "number")  # still a number

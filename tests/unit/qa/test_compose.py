@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qa.calibration import ConfidenceModel, load
-from qa.compose import HOLD, compose
+from qa.compose import GAP, HOLD, compose
 from qa.evidence import FEATURES, SentenceModel, gather
 from qa.quotes import parse_say_question
 from qa.sentences import coverage
@@ -195,3 +195,55 @@ def test_a_say_answer_is_only_the_speakers_quotes_naming_the_topic_when_there_ar
     got = answer("Carney visits Washington")  # no quote names USMCA: his other words, and so marked
     assert {c.sentence for c in got.picked} <= {on_topic, other} and got.evidence[-1] == 0.5
     assert naming not in {c.sentence for c in got.picked}
+
+
+def test_the_best_sentence_leads_the_answer_whatever_its_passage_rank_and_place():
+    """A factoid question wants the sentence that holds the answer first, not the
+    scene-setting sentences of a better-ranked passage before it."""
+    q = "How long was the library closed?"
+    scene = "Several hundred residents lined up along Wren Street before the ribbon was cut."
+    answer = "The renovation kept the library closed for just over two years."
+    passages = [_passage(f"{scene} The mayor spoke first.", "a", 2.0), _passage(answer, "b", 1.0)]
+    cands = gather(q, None, passages, FLAT, {})
+    cal = _calibration(answer_at=0.0, tentative_at=0.0)
+    flat = replace(cal, sentence=SentenceModel((1.0, 0, 0, 0, 0, 0, 0)))  # coverage, not sure: three
+    got = compose(q, cands, flat, FLAT)
+    assert len(got.picked) == 3 and got.picked[0].sentence == answer
+    assert got.scores[0] == max(got.scores)
+    assert [c.sentence for c in got.picked[1:]] == [scene, "The mayor spoke first."]  # rank, then reading
+
+
+def test_a_newer_report_of_the_lead_goes_first_and_other_sentences_follow():
+    """Where reports disagree (the same wire copy with another figure), the latest is read
+    first; a sentence that is no version of the lead never goes before it."""
+    q = "How much will the ferry fare be on Monday?"
+    old = "The ferry fare rises to four dollars on Monday, the transit authority said."
+    new = "The ferry fare rises to five dollars on Monday, the transit authority said."
+    aside = "Crews at the ferry terminal were told on Friday."
+    passages = [
+        _passage(old, "old", 3.0, date="2025-01-10"),
+        _passage(aside, "aside", 2.0, date="2025-09-01"),
+        _passage(new, "new", 1.0, date="2025-06-01"),
+    ]
+    cal = _calibration(answer_at=0.0, tentative_at=0.0)
+    model = replace(cal, sentence=SentenceModel((1.0, 0, 0, 0, 0, 0.5, 0)))  # coverage, then rank: old best
+    got = compose(q, gather(q, None, passages, FLAT, {}), model, FLAT)
+    assert [c.sentence for c in got.picked] == [new, old, aside]
+
+
+def test_a_sure_answer_that_covers_the_question_stops_before_context_far_below_it():
+    """Issue 13, "Short answers": once the best sentence answers (sure, and it covers the
+    question), sentences far below it are not added, though it holds under HOLD."""
+    text = (
+        "The ferry carries 220 people across the bay. The ferry sails at noon. "
+        "Tickets for the ferry cost six dollars. The ferry crew waved from the deck."
+    )
+    cal = _calibration(answer_at=0.0, tentative_at=0.0)
+    model = replace(cal, sentence=SentenceModel((3.0, 0, 0, 0, 0, 0, 0)))  # coverage, three to one
+    q = "Does the ferry carry people?"  # all covered by the best; the others a third, 2 log-odds below
+    got = compose(q, gather(q, None, [_passage(text)], FLAT, {}), model, FLAT)
+    assert got.status == "answer" and got.share < HOLD and GAP < 2.0  # the old rule would have added context
+    assert [c.sentence for c in got.picked] == ["The ferry carries 220 people across the bay."]
+    q = "Does the island ferry carry people?"  # the best covers three quarters: context is added
+    got = compose(q, gather(q, None, [_passage(text)], FLAT, {}), model, FLAT)
+    assert got.picked[0].sentence.startswith("The ferry carries") and len(got.picked) > 1
