@@ -8,7 +8,11 @@ the base's article starting near the base chunk, and its vector is the base
 vector plus Gaussian noise, renormalised, with a cosine of about
 :data:`COSINE` to the base. So the texts have real vocabulary and the vectors
 the real clusters, and BM25 and the dense index agree about topics as they do
-on real data. Everything is drawn from one seeded generator.
+on real data. Each chunk's base is drawn at random (an article's chunks come from
+different real articles, so no two synthetic articles are syndicated copies), and its
+sentence vectors are its vector plus noise over its real sentence spans: meaningless,
+but read and scored by answering as real ones are. Everything is drawn from one
+seeded generator.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from index.embed import Embedder
+from index.embed.sentences import SentenceVectors
 from index.errors import InputError
 from index.ingest import chunk_hash
 from index.sources.article import Article
@@ -34,11 +39,12 @@ from index.storage.manifest import IndexSettings, read_manifest
 from index.storage.records import NewChunk
 from index.storage.store import IndexStore
 from index.storage.vectors import kind_for
+from index.text.sentences import sentence_spans
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SQUAD = "squad-dev-half"
 SCIFACT = "scifact"
-SYNTHETIC_FORMAT = 2  # bump when the recipe changes: cached indexes are then rebuilt
+SYNTHETIC_FORMAT = 3  # bump when the recipe changes: cached indexes are then rebuilt
 COSINE = 0.85  # expected cosine of a synthetic vector to its base
 CHUNKS_PER_ARTICLE = 10
 COMMIT_EVERY = 20_000  # chunks per SQLite transaction while building
@@ -207,9 +213,21 @@ class SyntheticArticles:
             body = f"{body}\n\n{text}" if body else text
             at = start + len(text)
             indexed = _indexed(title, text)
-            chunks.append(NewChunk(start, at, text, indexed, chunk_hash(self.model_name, indexed), vec))
+            key = chunk_hash(self.model_name, indexed)
+            chunks.append(NewChunk(start, at, text, indexed, key, vec, self._sentences(text, vec)))
         art = Article(id=f"synthetic-{number:07d}", title=title, text=body, origin="synthetic")
         return art, chunks
+
+
+    def _sentences(self, text: str, vec: np.ndarray) -> bytes:
+        """Sentence vectors for a synthetic chunk: its sentences' real spans, each with the
+        chunk's vector plus noise. They mean nothing, but answering reads and scores them
+        as it does real ones, so ``ask`` is timed on the path a real index takes (without
+        them it would time the fallback that embeds sentences at question time)."""
+        spans = np.asarray(sentence_spans(text) or [(0, len(text))], dtype=np.int64)
+        noisy = vec + self.rng.normal(0.0, self.sigma, (len(spans), vec.shape[0]))
+        noisy = (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
+        return SentenceVectors(spans, noisy).to_blob()
 
 
 def build_synthetic(

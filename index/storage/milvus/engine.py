@@ -49,7 +49,8 @@ class MilvusStore(ReadSide, WriteSide):
         self._lock = threading.RLock()
         self._readers: weakref.WeakSet[MilvusSnapshot] = weakref.WeakSet()
         self._moments: dict[int, Moments] = {}
-        self._groups: dict[int, dict[str, list[dict[str, Any]]]] = {}
+        self._groups: dict[int, dict[str, list[dict[str, Any]]]] = {}  # read with _pages (reader.py)
+        self._pages: dict[int, dict[str, tuple[int, ...]]] = {}
         self._df: tuple[int, dict[str, int]] = (-1, {})  # one generation's document frequencies
         # milvus-lite (one process): the generation every stored row is live at, when there is
         # one; requests at it read without the generation filter (which costs milvus-lite

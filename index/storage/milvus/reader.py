@@ -107,10 +107,11 @@ class ReadSide:
         return self._cached("vector", ids, g, live, lambda r: np.asarray(r["vector"], dtype=np.float32))
 
     def chunk_records(self, ids: Sequence[int], g: int, live: Container[int] = ()) -> dict[int, ChunkRecord]:
+        # the sentence vectors come along: answering reads them for the same chunks next
         return self._cached("record", ids, g, live, lambda row: ChunkRecord(
             int(row["id"]), row["article_id"], int(row["start"]), int(row["end"]), row["text"],
             row["title"], row["date"] or None, row["source"] or None, row["url"] or None,
-        ))  # fmt: skip
+        ), also=("sentences", sentences_of))  # fmt: skip
 
     def sentence_records(
         self, ids: Sequence[int], g: int, live: Container[int] = ()
@@ -118,13 +119,20 @@ class ReadSide:
         return self._cached("sentences", ids, g, live, sentences_of)
 
     def _cached(
-        self, kind: str, ids: Sequence[int], g: int, live: Container[int], make: Callable[[Any], Any]
+        self,
+        kind: str,
+        ids: Sequence[int],
+        g: int,
+        live: Container[int],
+        make: Callable[[Any], Any],
+        also: tuple[str, Callable[[Any], Any]] | None = None,
     ) -> dict[int, Any]:
         """``{id: make(row)}`` for the chunks of ``ids`` live at ``g``. A chunk id is never
         reused and a stored chunk never changes, so what was read once is kept (a few
         thousand a kind) and served again for ids known to be live at ``g`` (a search at
-        ``g`` found them); the rest are read."""
-        cache, cap = self._caches[kind], _CACHED[kind]
+        ``g`` found them); the rest are read, with ``also``'s kind in the same call (each
+        call costs milvus-lite milliseconds), which goes to that kind's cache."""
+        cache = self._caches[kind]
         out: dict[int, Any] = {}
         todo: list[int] = []
         with self._cache_lock:
@@ -136,13 +144,17 @@ class ReadSide:
                     todo.append(i)
         if todo:
             with self._reading(g) as where:
-                rows = self._by_ids(self._chunks, "id", todo, where, ["id", *CACHE_FIELDS[kind]])
+                fields = ["id", *CACHE_FIELDS[kind], *(CACHE_FIELDS[also[0]] if also else [])]
+                rows = self._by_ids(self._chunks, "id", todo, where, fields)
             with self._cache_lock:
                 for r in rows:
                     value = out[int(r["id"])] = make(r)
                     cache[int(r["id"])] = value
-                while len(cache) > cap:
-                    cache.popitem(last=False)
+                    if also:
+                        self._caches[also[0]][int(r["id"])] = also[1](r)
+                for k in (kind, *([also[0]] if also else [])):
+                    while len(self._caches[k]) > _CACHED[k]:
+                        self._caches[k].popitem(last=False)
         return out
 
     def article_at(self, article_id: str, g: int) -> Article | None:
@@ -153,8 +165,7 @@ class ReadSide:
     def copy_groups_at(self, g: int, article_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """The syndicated-copy groups holding one of ``article_ids`` at ``g``:
         ``{representative: members}``."""
-        if g not in self._groups:
-            self._groups = {g: self._all_groups(g)}  # one generation kept: the newest asked
+        self._load_metas(g)
         wanted = set(article_ids)
         return {
             rep: members
@@ -162,12 +173,23 @@ class ReadSide:
             if any(m["article_id"] in wanted for m in members)
         }
 
-    def _all_groups(self, g: int) -> dict[str, list[dict[str, Any]]]:
+    def pages_at(self, article_id: str, g: int) -> tuple[int, ...] | None:
+        """A PDF article's page starts at ``g`` (None for others), from the metadata read
+        once per generation with the copy groups: no call to Milvus per citation."""
+        self._load_metas(g)
+        return self._pages[g].get(article_id)
+
+    def _load_metas(self, g: int) -> None:
+        """Every live article's metadata at ``g``, read once: its copy groups and PDF
+        pages (one generation kept: the newest asked)."""
+        if g in self._groups:
+            return
         metas = {
             r["article_id"]: json.loads(r["meta"])
             for r in self._scan(self._articles, f"part == 0 and {live_at(g)}", ["article_id", "meta"])
         }
-        return copy_groups(metas)
+        pages = {aid: tuple(m["pages"]) for aid, m in metas.items() if m.get("pages")}
+        self._groups, self._pages = {g: copy_groups(metas)}, {g: pages}
 
     def _moments_at(self, g: int) -> Moments:
         if g not in self._moments:

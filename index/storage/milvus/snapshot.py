@@ -206,8 +206,7 @@ class MilvusSnapshot:
         return art.text[max(0, start - chars) : max(0, start)] if art else ""
 
     def page_starts(self, article_id: str) -> tuple[int, ...] | None:
-        art = self.article(article_id)
-        return art.pages if art else None
+        return self.store.pages_at(article_id, self._generation)
 
     def copy_groups(self, article_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         return self.store.copy_groups_at(self._generation, list(article_ids))

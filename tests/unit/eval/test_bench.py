@@ -14,6 +14,7 @@ from eval.benchdata import COSINE, SyntheticArticles, noise_sigma, pool_from_mod
 from eval.benchmeasure import percentiles
 from eval.benchrecall import exact_top_k, recall_at_k
 from index.embed import load_embedder
+from index.embed.sentences import SentenceVectors
 from index.errors import InputError
 from tests.conftest import SHARED, SQUAD, run_qa, shared
 
@@ -95,6 +96,9 @@ def test_synthetic_articles_spans_windows_and_vectors():
             assert 100 <= len(ch.text.split()) <= 150  # SQuAD articles are long enough
             assert ch.indexed.endswith(ch.text) and ch.indexed.startswith(art.title.split()[0])
             assert ch.vector.dtype == np.float32 and abs(float(np.linalg.norm(ch.vector)) - 1) < 1e-5
+            sv = SentenceVectors.from_blob(ch.sentences)  # answering reads them as a real chunk's
+            assert len(sv) >= 1 and sv.vectors.shape[1] == 64
+            assert all(0 <= a < b <= len(ch.text) for a, b in sv.spans.tolist())
         best = (np.stack([c.vector for c in chunks]) @ pool.vectors.T).max(axis=1)
         assert (best > 0.6).all()  # each is near its base
     again = SyntheticArticles(pool, settings.model_name, seed=3).article(0, 10)
