@@ -239,3 +239,25 @@ def test_reopening_after_a_restart_answers_the_same(engine, filled):
     store.close()
     again = engine()
     assert query(again.snapshot(), "steel tariffs Canada") == want and again.counts()["articles"] == 3
+
+
+def test_page_starts_of_a_pdf_article_and_none_for_others_at_each_generation(filled):
+    """Citations give a PDF's page: its page starts come back from a snapshot, None for
+    an article without pages, and a replaced article's new pages in a snapshot taken after
+    the change."""
+    from dataclasses import replace
+
+    store, _ = filled
+    snap = store.snapshot()
+    steel = snap.article("steel")
+    assert steel is not None and snap.page_starts("steel") is None and snap.page_starts("nowhere") is None
+    ids, _ = snap.dense(np.ones(DIM, dtype=np.float32) / DIM**0.5).top(10)
+    chunks = [c for c in snap.chunks(ids.tolist()).values() if c.article_id == "steel"]
+    vectors = [np.ones(DIM, dtype=np.float32) / DIM**0.5 for _ in chunks]
+    from index.storage.records import NewChunk
+
+    paged = replace(steel, pages=(0, 47))
+    store.apply([(paged, [NewChunk(c.start, c.end, c.text, c.text, f"h{c.id}", v)
+                          for c, v in zip(chunks, vectors, strict=True)])])  # fmt: skip
+    assert store.snapshot().page_starts("steel") == (0, 47)
+    assert store.snapshot().page_starts("ferry") is None
