@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ from index.storage.milvus.rows import article_rows, in_list, live_at, read_json
 from index.storage.milvus.snapshot import Moments
 from index.storage.records import NewChunk
 from index.text.terms import tokenize
+
+log = logging.getLogger(__name__)
 
 _MOMENT_PIECE = 48_000  # base64 characters per meta row
 
@@ -146,7 +149,7 @@ class WriteSide:
                     "id": next_id, "article_id": art.id, "start": int(ch.start), "end": int(ch.end),
                     "text": ch.text, "title": art.title, "date": art.date or "", "source": art.source or "",
                     "url": art.url or "", "hash": ch.hash, "g0": g, "g1": LIVE,
-                    "sentences": base64.b64encode(ch.sentences).decode("ascii") if ch.sentences else "",
+                    "sentences": _sentences_text(ch.sentences),
                     "has_sentences": ch.sentences is not None, "terms": " ".join(terms),
                     "vector": vec.tolist(),
                 })  # fmt: skip
@@ -231,3 +234,17 @@ class WriteSide:
             self._client.upsert(self._meta, part)
         self._put_json(f"moments:{g}", {"pieces": len(pieces)})
         self._moments[g] = moments
+
+
+def _sentences_text(blob: bytes | None) -> str:
+    """A chunk's sentence vectors as Milvus stores them (base64 in a VARCHAR of at most
+    :data:`~.client.TEXT_MAX` bytes), or "" for a chunk of so many sentences that they
+    do not fit (about 120 at 384 dimensions: a table of contents, a list of dot leaders);
+    answering then embeds that chunk's sentences when a question reaches it."""
+    if not blob:
+        return ""
+    text = base64.b64encode(blob).decode("ascii")
+    if len(text) > mc.TEXT_MAX:
+        log.info("a chunk's %d bytes of sentence vectors exceed Milvus's field; stored without", len(blob))
+        return ""
+    return text

@@ -192,3 +192,34 @@ def test_a_closed_index_frees_its_milvus_lite_file_for_another_process(make_assi
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-800:]
     assert done.stdout.strip().splitlines()[-1] == "1"
+
+
+def test_a_chunk_of_very_many_sentences_is_stored_without_its_sentence_vectors(tmp_path):
+    """Milvus keeps sentence vectors in a VARCHAR of at most 65,535 bytes: a chunk of dot
+    leaders (a table of contents) has more sentences than fit. It is stored, answerable
+    (sentences embedded at question time), and the rest of its batch with it."""
+    from index.embed.sentences import SentenceVectors
+    from index.sources.article import Article
+    from index.storage.manifest import IndexSettings
+    from index.storage.milvus.engine import MilvusStore
+    from index.storage.records import NewChunk
+
+    settings = IndexSettings(model_name="hash:384", model_path="hash:384", dim=384, max_tokens=256)
+    store = MilvusStore.open_or_create(tmp_path, parse_store("milvus", tmp_path), lambda: settings)
+    try:
+        text = " ".join(["Contents ."] * 200)
+        spans = np.asarray([(i * 11, i * 11 + 10) for i in range(200)], dtype=np.int64)
+        unit = np.full((200, 384), 1 / 384**0.5, dtype=np.float32)
+        big = SentenceVectors(spans, unit).to_blob()
+        small = SentenceVectors(spans[:2], unit[:2]).to_blob()
+        vec = np.full(384, 1 / 384**0.5, dtype=np.float32)
+        toc = Article(id="toc", title="Report", text=text)
+        other = Article(id="other", title="Other", text="Short text. Two sentences.")
+        store.apply([(toc, [NewChunk(0, len(text), text, text, "h1", vec, big)]),
+                     (other, [NewChunk(0, 26, other.text, other.text, "h2", vec, small)])])  # fmt: skip
+        snap = store.snapshot()
+        blobs = snap.sentence_blobs([1, 2])
+        assert blobs[1] is None and blobs[2] == small
+        assert store.counts()["chunks"] == 2
+    finally:
+        store.close()
