@@ -370,7 +370,7 @@ def format_report(result: dict[str, Any]) -> str:
                   "aside); ask/retrieve ms p50/p95 as above; agree@10 = share of the local engine's hybrid "
                   "top 10 also in the engine's"]  # fmt: skip
         head = ("chunks", "label", "engine", "write chunks/s", "ask ms", "retrieve ms", "agree@10",
-                "peak MB", "server MB", "disk MB", "open s")  # fmt: skip
+                "peak MB", "disk MB", "open s")  # fmt: skip
         rows = []
         local = {r["label"] + str(r["chunks"]): r for r in result["query"]}
         for e in engines:
@@ -408,8 +408,7 @@ def _engine_row(
         f"{served['chunks']:,}", label, engine, f"{write['chunks_per_s']:,.0f}",
         f"{served['ask_ms']['p50']:.1f}/{served['ask_ms']['p95']:.1f}",
         f"{served['retrieve_ms']['p50']:.1f}/{served['retrieve_ms']['p95']:.1f}",
-        "-" if agree is None else f"{agree:.3f}", _mb(m["peak_rss_bytes"]),
-        _mb(m.get("server_rss_bytes")) if m.get("server_rss_bytes") else "-", _mb(m["disk_bytes"]),
+        "-" if agree is None else f"{agree:.3f}", _mb(m["peak_rss_bytes"]), _mb(m["disk_bytes"]),
         f"{served['cold_start_s']['open_index']:.2f}",
     )  # fmt: skip
 

@@ -218,7 +218,6 @@ class SyntheticArticles:
         art = Article(id=f"synthetic-{number:07d}", title=title, text=body, origin="synthetic")
         return art, chunks
 
-
     def _sentences(self, text: str, vec: np.ndarray) -> bytes:
         """Sentence vectors for a synthetic chunk: its sentences' real spans, each with the
         chunk's vector plus noise. They mean nothing, but answering reads and scores them

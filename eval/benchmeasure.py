@@ -205,19 +205,6 @@ def _status(field: str) -> int | None:
     return None
 
 
-def child_rss() -> int:
-    """RSS of this process's children (an engine's server process), in bytes (Linux; else 0)."""
-    total = 0
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-        except OSError:
-            continue
-        if fields.get("PPid", "").strip() == str(os.getpid()) and "VmRSS" in fields:
-            total += int(fields["VmRSS"].split()[0]) * 1024
-    return total
-
-
 def rss_now() -> int:
     """Resident set size of this process now, in bytes (Linux; else the peak so far)."""
     return _status("VmRSS") or rss_peak()
@@ -297,7 +284,6 @@ def measure_serving(
         assistant.ask(q)
         ask_ms.append((time.perf_counter() - started) * 1000)
     peak_rss = rss_peak()  # before the recall measurement, which reads every vector
-    server_rss = child_rss()  # an engine's own server process, where it runs one
     process_peak = max(load_peak, peak_rss)
     top10 = [
         [(p.article_id, p.start) for p in retrieve(snap, q, v, k=RECALL_K, mode="hybrid")]
@@ -339,7 +325,6 @@ def measure_serving(
             "model_rss_bytes": model_rss,
             "peak_rss_bytes": peak_rss,
             "process_peak_rss_bytes": process_peak,
-            "server_rss_bytes": server_rss,
             **_sizes(index_dir, n, q.shape[1], source or index_dir),
         },
     }
