@@ -181,5 +181,14 @@ def _mark(question: str) -> str:
     return m.group(0).strip() if m else "?"
 
 
+_ASKED = re.compile(
+    r"^\s*(?:what|who|when|where|why|how|which)(?:['\u2019]s\b|\s+(?:much|many|long|far|old|often)\b)?"
+    r"\s*(?:(?:is|are|was|were)\s+)?",
+    re.I,
+)
+
+
 def _content(question: str) -> str:
-    return re.sub(r"^\s*(what|who|when|where|why|how|which)\b\s*", "", question, flags=re.I).rstrip("?. ")
+    """What a question asks about, without its question words: 'What's the price of a
+    ticket?' -> 'the price of a ticket'; 'How much is an adult fare?' -> 'an adult fare'."""
+    return _ASKED.sub("", question, count=1).rstrip("?. ")

@@ -27,10 +27,12 @@ MAX_FILES = 50
 MAX_URLS = 50  # web addresses typed at once (a feed's entries are not counted)
 UPLOADS = "uploads"
 RESULT_HEADERS = ["File", "Result", "Title", "Details"]
-# The results table's columns: the title widest, the one-word result just wide enough;
-# Details takes what is left. Fixed widths (ui/assets.py: table-layout: fixed), so a
-# long path or URL wraps inside its column instead of squeezing the title.
-RESULT_WIDTHS = ["26%", "7.5em", "40%", None]
+# The results table's columns: file and title a quarter each, the one-word result just
+# wide enough; Details (a rejection's reason, the longest text) takes the third left. Fixed
+# widths (ui/assets.py: table-layout: fixed), so a long path or URL wraps inside its
+# column instead of squeezing the others (in the Library's half-width panel, 26% + 40%
+# for file and title left Details a syllable a line).
+RESULT_WIDTHS = ["22%", "5.5em", "24%", None]
 ARTICLE_HEADERS = ["Title", "Date", "Source", "Chunks"]
 ARTICLE_WIDTHS = ["50%", "15%", "22%", "13%"]  # gr.Dataframe column_widths, % of the table
 

@@ -73,3 +73,14 @@ def test_a_say_question_keeps_its_speaker():
         rewrite("How about tariffs?", ["What did Trump say about USMCA?"])
         == "What did Trump say about tariffs?"
     )
+
+
+def test_the_fallback_keeps_the_previous_topic_whole_without_question_word_leftovers():
+    """A new user saw "kids ('s the price of ...)" and "kids (much is an adult ticket ...)":
+    the previous question's words, not pieces of 'What's' or 'How much is'."""
+    prev = "What's the price of a single adult trip on the Gull Island boat?"
+    got = rewrite("What about kids?", [prev])
+    assert got == "kids (the price of a single adult trip on the Gull Island boat)"
+    assert rewrite("What about kids?", ["How much is an adult ticket on the Gull Island ferry?"]) == (
+        "kids (an adult ticket on the Gull Island ferry)"
+    )
