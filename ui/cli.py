@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, NoReturn
 
 from index import ChunkSettings, QAError
 from qa import MODES
@@ -62,12 +62,19 @@ EXAMPLES = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a wrong command line told in one line (not the usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; '{self.prog} --help' shows the options\n")
+
+
 def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
     """The parser; defaults that come from the environment are read here (``env``,
     by default ``os.environ``), once."""
     env = os.environ if env is None else env
     default_index = env.get("QA_INDEX") or FALLBACK_INDEX
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="qa",
         description="Ask questions about news articles; answers cite the exact sentences.",
         epilog="Run 'qa COMMAND --help' for each command's options and examples.",

@@ -181,3 +181,16 @@ def test_the_cli_opens_an_index_the_library_opens_one_with_its_records_only(inde
     (tmp_path / "empty").mkdir()
     proc = run_qa("ask", "anything?", "--index", tmp_path / "empty")
     assert proc.returncode == 1 and "no index at" in proc.stderr
+
+
+def test_a_wrong_command_line_is_one_line_naming_the_help(tmp_path):
+    """A missing argument, an unknown command or a bad value: one line on stderr, exit 2,
+    not argparse's usage block (a new user read the block as a crash)."""
+    for args, words in (
+        (("ask", "--index", tmp_path), ("qa ask: error:", "QUESTION", "'qa ask --help'")),
+        (("frobnicate",), ("qa: error:", "frobnicate", "'qa --help'")),
+        (("ingest", "--chunk-size", "abc", "x"), ("qa ingest: error:", "--chunk-size", "'qa ingest --help'")),
+    ):
+        done = run_qa(*args)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert all(w in done.stderr for w in words), done.stderr
