@@ -409,6 +409,10 @@ def _require_index(index_dir: str, config: Any, hint: str = "") -> None:
 
     if not engine_exists(index_dir, config):
         store = f" --store {config.store}" if config.store else ""
+        local = config.store in (None, "local")
+        same = os.path.abspath(index_dir) == os.path.abspath(DEMO_INDEX)
+        if not hint and local and not same and engine_exists(DEMO_INDEX, config):
+            hint = f", or use the demo index that 'make run' built: --index {DEMO_INDEX}"
         raise IndexCorruptError(
             f"no index at {index_dir}{' in ' + config.store if config.store else ''}; "
             f"build one with 'qa ingest PATH --index {index_dir}{store}'{hint}"

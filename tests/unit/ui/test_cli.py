@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -194,3 +195,20 @@ def test_a_wrong_command_line_is_one_line_naming_the_help(tmp_path):
         done = run_qa(*args)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert all(w in done.stderr for w in words), done.stderr
+
+
+def test_no_index_points_to_the_demo_index_that_make_run_built(tmp_path):
+    """After `make run`, `qa stats` (default index .qa/index) named no way forward; it now
+    names the demo index when there is one."""
+    from qa import Assistant
+
+    with Assistant.open(tmp_path / ".qa" / "demo", model="hash:64") as a:
+        a.add([shared(SEED)])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "stats"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "no index at .qa/index" in done.stderr and "--index .qa/demo" in done.stderr
+    done = subprocess.run([sys.executable, "-m", "ui.cli", "stats", "--index", ".qa/demo"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
