@@ -28,6 +28,7 @@ import functools
 import json
 import os
 import platform
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -216,7 +217,8 @@ def _beside(
     config: BenchConfig,
 ) -> dict[str, Any]:
     """The engine ``store`` on a copy of the local index ``index_dir``: both engines'
-    write rates on the same chunks, then the copy served in a fresh process."""
+    write rates on the same chunks, then the copy served in a fresh process; the copies
+    are removed after (a Milvus server's collections stay: the bench names them)."""
     name = engine_label(store)
     copies = {}
     for engine in ("local", store):
@@ -228,6 +230,8 @@ def _beside(
     served = serve_in_subprocess(dest, qfile, config.model, config.precision, store=store, source=index_dir)
     served["memory"]["disk_bytes"] = disk_bytes(dest)
     served["memory"]["disk_bytes_per_chunk"] = round(disk_bytes(dest) / max(served["chunks"], 1))
+    for dest, _ in copies.values():  # measured; not kept (a 100k copy is a gigabyte)
+        shutil.rmtree(dest, ignore_errors=True)
     return {
         "label": label,
         "engine": name,

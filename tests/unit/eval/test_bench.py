@@ -213,6 +213,7 @@ def test_cli_bench_store_milvus_copies_each_index_and_serves_the_copy(tmp_path):
     assert 0.5 <= engine["agreement_at_10"] <= 1.0  # the same chunks, hybrid on either engine
     assert engine["memory"]["disk_bytes"] > 0
     assert "milvus-lite" in done.stdout and "agree@10" in done.stdout
+    assert not list((tmp_path / "w").glob("copy-*"))  # the measured copies are not kept
     for bad in ("local", "milvus:/tmp/x.db", "postgres"):
         done = run_qa("bench", "--quick", "--skip-ingest", "--model", "hash:64", "--sizes", "300",
                       "--work", tmp_path / "w", "--store", bad)  # fmt: skip
