@@ -79,8 +79,9 @@ def connect(target: MilvusTarget) -> Any:
                if target.lite else "check that Milvus runs there and the address is right")
         ) from exc  # fmt: skip
     if target.lite:
+        path = os.path.abspath(target.uri)
         with _lite_lock:
-            _lite_open[os.path.abspath(target.uri)] = _lite_open.get(os.path.abspath(target.uri), 0) + 1
+            _lite_open[path] = _lite_open.get(path, 0) + 1
     return client
 
 

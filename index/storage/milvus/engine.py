@@ -25,7 +25,7 @@ from index.sources.article import Article
 from index.storage.manifest import FORMAT_VERSION, IndexSettings
 from index.storage.milvus import client as mc
 from index.storage.milvus.client import LIVE
-from index.storage.milvus.reader import CACHE_FIELDS, ReadSide
+from index.storage.milvus.reader import CACHE_FIELDS, ArticleMetas, ReadSide
 from index.storage.milvus.rows import live_at, read_json
 from index.storage.milvus.snapshot import MilvusSnapshot, Moments
 from index.storage.milvus.uri import MilvusTarget
@@ -49,8 +49,7 @@ class MilvusStore(ReadSide, WriteSide):
         self._lock = threading.RLock()
         self._readers: weakref.WeakSet[MilvusSnapshot] = weakref.WeakSet()
         self._moments: dict[int, Moments] = {}
-        self._groups: dict[int, dict[str, list[dict[str, Any]]]] = {}  # read with _pages (reader.py)
-        self._pages: dict[int, dict[str, tuple[int, ...]]] = {}
+        self._metas: dict[int, ArticleMetas] = {}  # copy groups and page starts of one generation
         self._df: tuple[int, dict[str, int]] = (-1, {})  # one generation's document frequencies
         # milvus-lite (one process): the generation every stored row is live at, when there is
         # one; requests at it read without the generation filter (which costs milvus-lite
@@ -156,8 +155,7 @@ class MilvusStore(ReadSide, WriteSide):
         g = self._state().committed
         if article_ids is not None:
             return self.copy_groups_at(g, list(article_ids))
-        self.copy_groups_at(g, [])
-        return dict(self._groups[g])
+        return dict(self.article_metas(g)[0])
 
     def articles(self) -> list[StoredArticle]:
         """Every article's metadata and chunk count, newest date first."""

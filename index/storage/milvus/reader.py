@@ -29,6 +29,7 @@ from index.storage.milvus.rows import (
 from index.storage.milvus.snapshot import K1, Moments
 from index.storage.records import ChunkRecord
 
+ArticleMetas = tuple[dict[str, list[dict[str, Any]]], dict[str, tuple[int, ...]]]  # copy groups, page starts
 CACHE_FIELDS = {
     "record": ["article_id", "start", "end", "text", "title", "date", "source", "url"],
     "vector": ["vector"],
@@ -165,31 +166,31 @@ class ReadSide:
     def copy_groups_at(self, g: int, article_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
         """The syndicated-copy groups holding one of ``article_ids`` at ``g``:
         ``{representative: members}``."""
-        self._load_metas(g)
+        groups, _ = self.article_metas(g)
         wanted = set(article_ids)
         return {
-            rep: members
-            for rep, members in self._groups[g].items()
-            if any(m["article_id"] in wanted for m in members)
+            rep: members for rep, members in groups.items() if any(m["article_id"] in wanted for m in members)
         }
 
     def pages_at(self, article_id: str, g: int) -> tuple[int, ...] | None:
         """A PDF article's page starts at ``g`` (None for others), from the metadata read
         once per generation with the copy groups: no call to Milvus per citation."""
-        self._load_metas(g)
-        return self._pages[g].get(article_id)
+        return self.article_metas(g)[1].get(article_id)
 
-    def _load_metas(self, g: int) -> None:
-        """Every live article's metadata at ``g``, read once: its copy groups and PDF
-        pages (one generation kept: the newest asked)."""
-        if g in self._groups:
-            return
-        metas = {
-            r["article_id"]: json.loads(r["meta"])
-            for r in self._scan(self._articles, f"part == 0 and {live_at(g)}", ["article_id", "meta"])
-        }
-        pages = {aid: tuple(m["pages"]) for aid, m in metas.items() if m.get("pages")}
-        self._groups, self._pages = {g: copy_groups(metas)}, {g: pages}
+    def article_metas(self, g: int) -> ArticleMetas:
+        """Every live article's metadata at ``g``, read once: the copy groups
+        (``{representative: members}``) and the PDF page starts (``{article id: starts}``);
+        one generation kept, the newest asked (one value, so threads never see half of it)."""
+        got = self._metas.get(g)
+        if got is None:
+            metas = {
+                r["article_id"]: json.loads(r["meta"])
+                for r in self._scan(self._articles, f"part == 0 and {live_at(g)}", ["article_id", "meta"])
+            }
+            pages = {aid: tuple(m["pages"]) for aid, m in metas.items() if m.get("pages")}
+            got = (copy_groups(metas), pages)
+            self._metas = {g: got}
+        return got
 
     def _moments_at(self, g: int) -> Moments:
         if g not in self._moments:
