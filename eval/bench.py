@@ -47,7 +47,7 @@ from eval.benchdata import (
     squad_corpus,
     synthetic_index,
 )
-from eval.benchengine import agreement, check_bench_store, copy_index, disk_bytes, engine_label
+from eval.benchengine import agreement, check_bench_store, copy_index, engine_label
 from eval.benchmeasure import cold_ask, measure_ingest, precision_choice, serve_in_subprocess
 from index.errors import InputError
 from index.storage import records
@@ -228,8 +228,6 @@ def _beside(
     dest = copies[store][0]
     say(f"serving the {name} copy {dest} in a fresh process")
     served = serve_in_subprocess(dest, qfile, config.model, config.precision, store=store, source=index_dir)
-    served["memory"]["disk_bytes"] = disk_bytes(dest)
-    served["memory"]["disk_bytes_per_chunk"] = round(disk_bytes(dest) / max(served["chunks"], 1))
     for dest, _ in copies.values():  # measured; not kept (a 100k copy is a gigabyte)
         shutil.rmtree(dest, ignore_errors=True)
     return {

@@ -84,7 +84,3 @@ def agreement(mine: Sequence[Sequence[Any]], theirs: Sequence[Sequence[Any]]) ->
         len(set(map(tuple, m)) & set(map(tuple, t))) / len(t) for m, t in zip(mine, theirs, strict=True) if t
     ]
     return round(sum(shares) / len(shares), 4) if shares else 0.0
-
-
-def disk_bytes(folder: Path) -> int:
-    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
