@@ -167,8 +167,9 @@ def _answer_order(picked: list[Candidate]) -> list[Candidate]:
     before it, so that where reports disagree the latest is read first. The rest follow
     newest article first (undated last), then retrieval rank and reading order."""
     best, rest = picked[0], picked[1:]
-    versions = [c for c in rest if _same_report(c, best)]
-    others = [c for c in rest if not _same_report(c, best)]
+    same = [_same_report(c, best) for c in rest]
+    versions = [c for c, s in zip(rest, same, strict=True) if s]
+    others = [c for c, s in zip(rest, same, strict=True) if not s]
     newest = sorted([best, *versions], key=lambda c: -_day(c.passage.date))  # stable: best first on a tie
     return newest + sorted(others, key=lambda c: (-_day(c.passage.date), c.rank, c.start))
 
