@@ -28,7 +28,6 @@ import functools
 import json
 import os
 import platform
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +46,7 @@ from eval.benchdata import (
     squad_corpus,
     synthetic_index,
 )
-from eval.benchengine import agreement, check_bench_store, copy_index, engine_label
+from eval.benchengine import check_bench_store, measure_beside
 from eval.benchmeasure import cold_ask, measure_ingest, precision_choice, serve_in_subprocess
 from index.errors import InputError
 from index.storage import records
@@ -178,7 +177,10 @@ def run(config: BenchConfig) -> dict[str, Any]:
             row["bases"] = len(pool)  # real vectors, each copied chunks/bases times with noise
         query.append(row | info | measured)
         if store:
-            engines.append(_beside(store, index_dir, work, label, measured, top10, qfile, config))
+            engines.append(
+                measure_beside(store, index_dir, work, label, measured["chunks"], top10, qfile,
+                               config.model, config.precision, config.progress)
+            )  # fmt: skip
     cold = None
     if real_chunks:
         say(f"asking {min(5, len(questions))} questions with 'qa ask' as new processes ({real_dir})")
@@ -203,42 +205,6 @@ def run(config: BenchConfig) -> dict[str, Any]:
         "cold_ask": cold,
         "precision_choice": choice,
         "engines": engines,
-    }
-
-
-def _beside(
-    store: str,
-    index_dir: Path,
-    work: Path,
-    label: str,
-    local: dict[str, Any],
-    local_top10: list[Any],
-    qfile: Path,
-    config: BenchConfig,
-) -> dict[str, Any]:
-    """The engine ``store`` on a copy of the local index ``index_dir``: both engines'
-    write rates on the same chunks, then the copy served in a fresh process; the copies
-    are removed after (a Milvus server's collections stay: the bench names them)."""
-    name = engine_label(store)
-    copies = {}
-    for engine in ("local", store):
-        dest = work / f"copy-{engine_label(engine)}-{label}-{local['chunks']}"
-        say(f"copying {index_dir} ({local['chunks']:,} chunks) into a fresh {engine_label(engine)} index")
-        copies[engine] = (dest, copy_index(index_dir, dest, engine, progress=config.progress))
-    dest = copies[store][0]
-    say(f"serving the {name} copy {dest} in a fresh process")
-    served = serve_in_subprocess(dest, qfile, config.model, config.precision, store=store, source=index_dir)
-    for dest, _ in copies.values():  # measured; not kept (a 100k copy is a gigabyte)
-        shutil.rmtree(dest, ignore_errors=True)
-    return {
-        "label": label,
-        "engine": name,
-        "store": store,
-        "chunks": local["chunks"],
-        "write_local": copies["local"][1],
-        "write": copies[store][1],
-        "agreement_at_10": agreement(served.pop("top10"), local_top10),
-        **served,
     }
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.benchdata import say
+from eval.benchmeasure import serve_in_subprocess
 from index.config import Config
 from index.errors import InputError
 from index.storage import engine_exists, open_engine, records
@@ -84,3 +85,43 @@ def agreement(mine: Sequence[Sequence[Any]], theirs: Sequence[Sequence[Any]]) ->
         len(set(map(tuple, m)) & set(map(tuple, t))) / len(t) for m, t in zip(mine, theirs, strict=True) if t
     ]
     return round(sum(shares) / len(shares), 4) if shares else 0.0
+
+
+def measure_beside(
+    store: str,
+    index_dir: Path,
+    work: Path,
+    label: str,
+    chunks: int,
+    local_top10: list[Any],
+    questions: Path,
+    model: str | None,
+    precision: str | None,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """The engine ``store`` on a copy of the local index ``index_dir`` (``chunks``
+    chunks, served as ``label``, whose top 10s were ``local_top10``): both engines'
+    write rates on the same chunks, then the copy served in a fresh process on the
+    ``questions`` file. The copies are removed after (on a Milvus server, the folder is;
+    the collections named after it stay until dropped)."""
+    name = engine_label(store)
+    copies = {}
+    for engine in ("local", store):
+        dest = work / f"copy-{engine_label(engine)}-{label}-{chunks}"
+        say(f"copying {index_dir} ({chunks:,} chunks) into a fresh {engine_label(engine)} index")
+        copies[engine] = (dest, copy_index(index_dir, dest, engine, progress=progress))
+    dest = copies[store][0]
+    say(f"serving the {name} copy {dest} in a fresh process")
+    served = serve_in_subprocess(dest, questions, model, precision, store=store, source=index_dir)
+    for dest, _ in copies.values():  # measured; not kept (a 100k copy is a gigabyte)
+        shutil.rmtree(dest, ignore_errors=True)
+    return {
+        "label": label,
+        "engine": name,
+        "store": store,
+        "chunks": chunks,
+        "write_local": copies["local"][1],
+        "write": copies[store][1],
+        "agreement_at_10": agreement(served.pop("top10"), local_top10),
+        **served,
+    }
