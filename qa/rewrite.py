@@ -183,7 +183,7 @@ def _mark(question: str) -> str:
 
 _ASKED = re.compile(
     r"^\s*(?:what|who|when|where|why|how|which)(?:['\u2019]s\b|\s+(?:much|many|long|far|old|often)\b)?"
-    r"\s*(?:(?:is|are|was|were)\s+)?",
+    r"\s*(?:(?:is|are|was|were|do|does|did)\s+)?",
     re.I,
 )
 

@@ -84,3 +84,5 @@ def test_the_fallback_keeps_the_previous_topic_whole_without_question_word_lefto
     assert rewrite("What about kids?", ["How much is an adult ticket on the Gull Island ferry?"]) == (
         "kids (an adult ticket on the Gull Island ferry)"
     )
+    got = rewrite("What about kids?", ["How much does a grown-up pay for a ferry trip?"])
+    assert got == "kids (a grown-up pay for a ferry trip)"
