@@ -62,7 +62,7 @@ def build_app(assistant: Assistant) -> Any:
         """Stats, the article table and menus, and the passages slider fitted to the index."""
         articles = assistant.articles()
         stats = assistant.stats()
-        top, k_fit = chat_cb.fit_k(k_now, stats.chunks)
+        top, k_fit = chat_cb.fit_k(k_now, stats.chunks)  # top >= k_now: see fit_k
         return (
             lib.stats_html(stats),
             lib.article_rows(articles),
@@ -98,6 +98,9 @@ def build_app(assistant: Assistant) -> Any:
     def pick_example(evt: gr.SelectData) -> str:
         return str((evt.value or {}).get("text", ""))
 
+    # a fresh page starts fitted to the index as it is now; loading it refits (fit_k)
+    k_top = max(1, min(chat_cb.MAX_K, assistant.counts().chunks))
+    k_start = min(k_top, chat_cb.DEFAULT_K)
     with gr.Blocks(title="Article QA", analytics_enabled=False) as app:
         turns = gr.State([])
         with gr.Row(elem_id="qa-header"):
@@ -135,8 +138,8 @@ def build_app(assistant: Assistant) -> Any:
                         with gr.Accordion("Search settings", open=False, elem_id="qa-settings"):
                             k = gr.Slider(
                                 1,
-                                chat_cb.MAX_K,
-                                value=chat_cb.DEFAULT_K,
+                                k_top,
+                                value=k_start,
                                 step=1,
                                 label="Passages to show",
                                 elem_id="qa-k",

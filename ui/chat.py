@@ -89,14 +89,17 @@ class Settings:
 
 
 def fit_k(k: Any, chunks: int) -> tuple[int, int]:
-    """``(largest k allowed, k)`` for an index of ``chunks`` chunks: the passages
-    slider never offers more passages than the index holds."""
+    """``(slider maximum, k)`` for an index of ``chunks`` chunks, ``k`` being what
+    the browser's slider holds now: k is cut to the passages the index holds, and
+    the maximum follows the index but never drops below ``k`` as the browser has it.
+    Gradio refuses a value above the maximum it last sent, and a question can leave
+    the browser before a lowered maximum has arrived there."""
     top = max(1, min(MAX_K, chunks))
     try:
-        wanted = int(k)
+        wanted = max(1, min(MAX_K, int(k)))
     except (TypeError, ValueError):
         wanted = DEFAULT_K
-    return top, max(1, min(top, wanted))
+    return max(top, wanted), min(top, wanted)
 
 
 def respond(

@@ -118,8 +118,10 @@ def test_the_header_says_how_many_passages_a_filter_left(assistant):
 
 
 def test_passages_never_exceed_the_index():
-    assert fit_k(5, 3) == (3, 3) and fit_k(10, 500) == (20, 10) and fit_k(None, 0) == (1, 1)
-    assert fit_k("7", 50) == (20, 7)
+    # (slider maximum, k): k is cut to the index; the maximum never drops below the
+    # browser's value, or a question sent before the update arrives would be refused
+    assert fit_k(3, 3) == (3, 3) and fit_k(10, 500) == (20, 10) and fit_k(None, 0) == (5, 1)
+    assert fit_k(5, 3) == (5, 3) and fit_k("7", 50) == (20, 7) and fit_k(99, 50) == (20, 20)
 
 
 def test_an_unexpected_failure_is_reported_not_left_searching(assistant, monkeypatch):
