@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -116,10 +117,18 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         "default: packaged all-MiniLM-L6-v2; 'hash:256' for a model-free test index)",
     )
     p.add_argument(
-        "--chunk-size", type=int, default=CHUNK.size, metavar="N", help="tokens per chunk (new index only)"
+        "--chunk-size",
+        type=int,
+        default=CHUNK.size,
+        metavar="N",
+        help=f"tokens per chunk, a new index only (default {CHUNK.size})",
     )
     p.add_argument(
-        "--chunk-overlap", type=int, default=CHUNK.overlap, metavar="N", help="overlap tokens (new index)"
+        "--chunk-overlap",
+        type=int,
+        default=CHUNK.overlap,
+        metavar="N",
+        help=f"tokens shared by neighbouring chunks, a new index only (default {CHUNK.overlap})",
     )
     p.add_argument(
         "--ray",
@@ -260,7 +269,11 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         help="also measure this engine beside the local one, on copies of the same indexes: milvus "
         "(milvus-lite files in --work) or milvus+http://HOST:PORT (a server)",
     )
-    p.add_argument("--quick", action="store_true", help="SQuAD only (no SciFact); SQuAD questions")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="SQuAD ingest and its own index only: no SciFact, no synthetic sizes unless --sizes names them",
+    )
     p.add_argument(
         "--precision",
         choices=("auto", "fp32", "bf16", "int8"),
@@ -340,11 +353,15 @@ def _run(args: argparse.Namespace) -> int:
             from index.distributed import require_ray
 
             require_ray()
+        made = not os.path.exists(args.index)
         with Assistant.open(args.index, model=args.model, chunk=chunk, config=args.config) as assistant:
             report = assistant.add(
                 args.paths, progress=not args.quiet and sys.stderr.isatty(), **fetch_options(args),
                 ray=args.ray or False, workers=args.ray_workers,
             )  # fmt: skip
+            empty = assistant.counts().articles == 0
+        if made and empty:  # nothing went in: leave no empty index behind (made by this call alone)
+            shutil.rmtree(args.index, ignore_errors=True)
         for problem in report.rejected:
             print(f"qa: rejected {problem}", file=sys.stderr)
         for dup in report.duplicates:
@@ -352,6 +369,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"qa: duplicate {where}: same text as article {dup['duplicate_of']}, not added again",
                   file=sys.stderr)  # fmt: skip
         print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
+        if made and empty:
+            print(f"qa: nothing was added, so no index was made at {args.index}", file=sys.stderr)
         return 3 if report.rejected else 0
     if args.command == "doctor":
         from ui.terminal import doctor

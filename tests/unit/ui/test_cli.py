@@ -212,3 +212,13 @@ def test_no_index_points_to_the_demo_index_that_make_run_built(tmp_path):
     done = subprocess.run([sys.executable, "-m", "ui.cli", "stats", "--index", ".qa/demo"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=120, env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+def test_an_ingest_that_adds_nothing_leaves_no_new_index_behind(tmp_path, index):
+    new = tmp_path / "new"
+    proc = qa("ingest", tmp_path / "missing.txt", "--index", new, "--model", "hash:64", check=False)
+    assert proc.returncode == 3 and "missing.txt" in proc.stderr
+    assert f"no index was made at {new}" in proc.stderr and not new.exists()
+    # an index that was there stays, even when this call adds nothing to it
+    assert qa("ingest", tmp_path / "missing.txt", "--index", index, check=False).returncode == 3
+    assert json.loads(qa("stats", "--index", index, "--json").stdout)["articles"] == 1
