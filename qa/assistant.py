@@ -36,9 +36,9 @@ from qa.calibration import Calibration
 from qa.citations import citations, lead, one_copy
 from qa.compose import NO_ANSWER, compose
 from qa.evidence import Evidence, gather
-from qa.quotes import parse_say_question
+from qa.quotes import SayQuestion, names_speaker, parse_say_question
 from qa.retrieve import MODES, Filters, SentenceStep, retrieve
-from qa.rewrite import rewrite
+from qa.rewrite import rewrite, speaker_swap
 from qa.sentences import SentenceVectorCache
 from qa.terms import weigher
 from qa.types import Answer, Counts, IndexStats, Passage
@@ -331,21 +331,45 @@ class Assistant:
         filters = Filters(since, until, source)
         query = rewrite(question, history)
         t1 = time.perf_counter()
+        weight = term_weights(snap)
+        swap = speaker_swap(question, history)
+        if swap is not None:  # "What about Carney?" after a say-question: Carney's words, if quoted
+            found = self._gather(snap, swap.query, k, mode, filters, weight, calibration)
+            named = SayQuestion(swap.speaker, None).speaker_names
+            if any(c.speaker and names_speaker(c.speaker, named) for c in found[2]):
+                query = swap.query
+            else:
+                found = self._gather(snap, query, k, mode, filters, weight, calibration)
+        else:
+            found = self._gather(snap, query, k, mode, filters, weight, calibration)
+        passages, top, candidates, timings = found
+        timings = {"rewrite": (t1 - t0) * 1000} | timings
+        return Evidence(
+            question, query, tuple(passages), tuple(candidates), weight, len(top), timings, t0, snap
+        )
+
+    def _gather(
+        self,
+        snap: Snapshot,
+        query: str,
+        k: int,
+        mode: str,
+        filters: Filters,
+        weight: Any,
+        calibration: Calibration | None,
+    ) -> tuple[list[Passage], list[Passage], list[Any], dict[str, float]]:
+        """The passages shown, those answers come from, their candidate sentences, and timings."""
+        t1 = time.perf_counter()
         qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
         t2 = time.perf_counter()
-        weight = term_weights(snap)
         # Answers come from the top five whatever k is (k only says how many are shown).
         depth = max(k, min(ANSWER_PASSAGES, len(snap)))
         found = one_copy(snap, self._retrieve(snap, query, qvec, depth, mode, filters, weight, calibration))
-        passages = found[:k]
         t3 = time.perf_counter()
         top = found[:ANSWER_PASSAGES]
         vectors = self.sentence_vectors(snap, {p.chunk_id: p for p in top}) if qvec is not None else {}
         candidates = gather(query, qvec, top, weight, vectors, snap.text_before)
-        timings = {"rewrite": (t1 - t0) * 1000, "embed": (t2 - t1) * 1000, "retrieve": (t3 - t2) * 1000}
-        return Evidence(
-            question, query, tuple(passages), tuple(candidates), weight, len(top), timings, t0, snap
-        )
+        return found[:k], top, candidates, {"embed": (t2 - t1) * 1000, "retrieve": (t3 - t2) * 1000}
 
     def answer_from(self, found: Evidence, calibration: Calibration | None = None) -> Answer:
         """The answer :meth:`ask` gives from ``found`` (with this calibration, by default the index's)."""

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from qa.quotes import parse_say_question
+from qa.quotes import names_speaker, parse_say_question
 
 _ASKING = (
     r"what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|could|will|would|"
@@ -71,6 +72,36 @@ def rewrite(question: str, history: Sequence[Any] | None) -> str:
         if carried:
             return f"{question.rstrip()} ({carried})"
     return question
+
+
+@dataclass(frozen=True)
+class SpeakerSwap:
+    """Another reading of 'What about X?' after a say-question, X being a name."""
+
+    query: str  # 'What did Carney say about USMCA?'
+    speaker: str  # 'Carney'
+
+
+def speaker_swap(question: str, history: Sequence[Any] | None) -> SpeakerSwap | None:
+    """'What about Carney?' after 'What did Trump say about USMCA?' may ask what Carney
+    said about USMCA, or what Trump said about Carney. :func:`rewrite` gives the second;
+    this the first, for a name (capitalised words, not an acronym such as 'NAFTA') that
+    is not the previous speaker or topic. The assistant answers with it when the articles
+    quote X (``Assistant.evidence``), else with :func:`rewrite`'s reading."""
+    turns = user_turns(history)
+    m = _WHAT_ABOUT.match(question)
+    if not turns or m is None:
+        return None
+    prev_say = parse_say_question(rewrite(turns[-1], turns[:-1]))
+    if prev_say is None or not prev_say.topic:
+        return None
+    name = (m.group("topic") or m.group("topic2")).strip()
+    words = name.split()
+    if not all(_is_cap(w) and not w.isupper() for w in words) or len(words) > 4:
+        return None
+    if names_speaker(f"{prev_say.speaker} {prev_say.topic}", [name]):
+        return None
+    return SpeakerSwap(f"What did {name} say about {prev_say.topic}?", name)
 
 
 def names(text: str) -> list[str]:

@@ -13,6 +13,17 @@ from qa.answertype import answer_type, holds
         ("What percentage of exports go to the US?", "number"),
         ("Who confirmed the talks?", "name"),
         ("What did Trump say about USMCA?", None),
+        ("On which weekday did the two leaders sit down together?", "date"),
+        ("What day of the week was the vote?", "date"),
+        ("What happened when it rained?", None),
+        ("Which press official from the administration is quoted?", "name"),
+        ("In which room did Trump talk to the press?", "name"),
+        ("What company did she found?", "name"),
+        ("What is the name of the ferry?", "name"),
+        ("What did the official say?", None),  # "did" is no part of a name's noun phrase
+        ("Which goods face U.S. tariffs?", None),
+        ("What does the acronym USMCA stand for?", "expansion"),
+        ("What is APEC short for?", "expansion"),
     ],
 )
 def test_answer_type(question, kind):
@@ -26,6 +37,15 @@ def test_holds_checks_the_sentence_for_that_kind():
     assert holds("The spokeswoman Karoline Leavitt confirmed it.", "name", "Who confirmed it?")
     assert not holds("It was confirmed by the spokeswoman.", "name", "Who confirmed it?")
     assert not holds("Anything at all.", None)
+    assert holds("Carney met Trump on Tuesday.", "date")
+
+
+def test_an_acronym_is_answered_by_the_sentence_that_spells_it_out():
+    q = "What does USMCA stand for?"
+    assert holds("They discussed the United States-Mexico-Canada Agreement (USMCA).", "expansion", q)
+    assert holds("The USMCA (the United States-Mexico-Canada Agreement) is under review.", "expansion", q)
+    assert not holds("He would revisit the USMCA or pursue different deals.", "expansion", q)
+    assert not holds("The APEC (Asia-Pacific Economic Cooperation) summit.", "expansion", q)
 
 
 def test_a_length_is_a_count_of_time_or_distance_units_not_any_number():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.rewrite import rewrite
+from qa.rewrite import rewrite, speaker_swap
 
 RACE = "Who won the women's race?"
 
@@ -86,3 +86,18 @@ def test_the_fallback_keeps_the_previous_topic_whole_without_question_word_lefto
     )
     got = rewrite("What about kids?", ["How much does a grown-up pay for a ferry trip?"])
     assert got == "kids (a grown-up pay for a ferry trip)"
+
+
+def test_what_about_a_name_after_a_say_question_may_swap_the_speaker():
+    """'What about Carney?' after 'What did Trump say about USMCA?' asks first what Carney
+    said about USMCA (the assistant keeps that reading when the articles quote Carney);
+    an acronym, a common noun or the previous speaker is the topic, as before."""
+    say = ["What did Trump say about USMCA?"]
+    swap = speaker_swap("What about Carney?", say)
+    assert swap is not None and (swap.query, swap.speaker) == ("What did Carney say about USMCA?", "Carney")
+    assert speaker_swap("And Mark Carney?", say).query == "What did Mark Carney say about USMCA?"
+    assert rewrite("What about Carney?", say) == "What did Trump say about Carney?"  # the other reading
+    for follow_up in ("What about NAFTA?", "What about tariffs?", "What about Trump?", "What about it?"):
+        assert speaker_swap(follow_up, say) is None, follow_up
+    assert speaker_swap("What about Carney?", ["Who won the race?"]) is None
+    assert speaker_swap("What about Carney?", []) is None
