@@ -1,12 +1,14 @@
-"""What kind of answer a question expects (a date, a number, a length, a name), and
-whether a sentence holds one: a small boost for sentences that can answer.
+"""What kind of answer a question expects (a date, a number, a length, a name, an
+acronym's words), and whether a sentence holds one: a small boost for sentences that
+can answer.
 
 "How long" asks for a length of time or of space ("just over two years", "42
 kilometres"): a number alone, such as the year in "a library for everybody in 2025",
-is no answer to it. "On which weekday ..." asks for a date as "when" does; "Which
-press official ...", "In which room ..." ask for a name as "who" does (a noun for a
-person, a group or a place after which/what); "What does USMCA stand for?" asks for
-the words an acronym is made of, which a sentence holds as "... Agreement (USMCA)"."""
+is no answer to it; "how fast" asks for a time or a speed the same way. "On which
+weekday ..." asks for a date as "when" does; "Which press official ...", "In which
+room ..." ask for a name as "who" does (a noun for a person, a group or a place after
+which/what); "What does USMCA stand for?" asks for the words an acronym is made of,
+which a sentence holds as "... Agreement (USMCA)"."""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ _ENTITY_Q = re.compile(
 )
 _EXPANSION_Q = re.compile(r"\b(?:stand|stands|short) for\b|\bacronym\b|\babbreviation\b", re.I)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,9}\b")
-_LENGTH_Q = re.compile(r"\bhow long\b", re.I)
+_LENGTH_Q = re.compile(r"\bhow (?:long|fast|quickly)\b", re.I)  # a time ("in 2:27:05") or a speed
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|old|far|big|large|high|tall|often)\b"
     r"|\bwhat (?:percentage|percent|number|amount|share)\b"
@@ -60,7 +62,7 @@ _COUNT = (
 )
 _UNIT = (
     r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)"
-    r"|miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|inch(?:es)?|yards?)"
+    r"|miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|inch(?:es)?|yards?|km/h|kph|mph|knots?)"
 )
 _LENGTH = re.compile(  # "two years", "a 10-minute walk", "in 2:27:05"
     rf"\b{_COUNT}(?:[\s-]+[a-z]+){{0,2}}?[\s-]+{_UNIT}\b|\b\d{{1,2}}:\d{{2}}:\d{{2}}\b", re.I

@@ -24,6 +24,7 @@ from qa.answertype import answer_type, holds
         ("Which goods face U.S. tariffs?", None),
         ("What does the acronym USMCA stand for?", "expansion"),
         ("What is APEC short for?", "expansion"),
+        ("How fast did the fastest woman run?", "length"),  # a time or a speed
     ],
 )
 def test_answer_type(question, kind):
@@ -52,7 +53,7 @@ def test_a_length_is_a_count_of_time_or_distance_units_not_any_number():
     """'How long' wants "just over two years", not the year in "a library for everybody in 2025"."""
     assert holds("The renovation kept it closed for just over two years.", "length")
     assert holds("The new bridge is 42 kilometres long.", "length") and holds("A 10-minute walk.", "length")
-    assert holds("Sigrid Holm finished in 2:27:05.", "length")
+    assert holds("Sigrid Holm finished in 2:27:05.", "length") and holds("It sails at 30 km/h.", "length")
     assert not holds("It is for everybody in 2025, she said.", "length")
     assert not holds("The ribbon was cut at 10 a.m. and the ferry sails twice a day.", "length")
     assert holds("It is for everybody in 2025, she said.", "number")  # still a number
