@@ -93,13 +93,14 @@ def fit_k(k: Any, chunks: int) -> tuple[int, int]:
     the browser's slider holds now: k is cut to the passages the index holds, and
     the maximum follows the index but never drops below ``k`` as the browser has it.
     Gradio refuses a value above the maximum it last sent, and a question can leave
-    the browser before a lowered maximum has arrived there."""
+    the browser before a lowered maximum has arrived there. The maximum is at least 2:
+    Gradio refuses a slider whose minimum (1) is not below its maximum."""
     top = max(1, min(MAX_K, chunks))
     try:
         wanted = max(1, min(MAX_K, int(k)))
     except (TypeError, ValueError):
         wanted = DEFAULT_K
-    return max(top, wanted), min(top, wanted)
+    return max(2, top, wanted), min(top, wanted)
 
 
 def respond(

@@ -122,6 +122,8 @@ def test_passages_never_exceed_the_index():
     # browser's value, or a question sent before the update arrives would be refused
     assert fit_k(3, 3) == (3, 3) and fit_k(10, 500) == (20, 10) and fit_k(None, 0) == (5, 1)
     assert fit_k(5, 3) == (5, 3) and fit_k("7", 50) == (20, 7) and fit_k(99, 50) == (20, 20)
+    # Gradio refuses a slider whose minimum (1) is not below its maximum: an empty or one-chunk index
+    assert fit_k(1, 1) == (2, 1) and fit_k(1, 0) == (2, 1)
 
 
 def test_an_unexpected_failure_is_reported_not_left_searching(assistant, monkeypatch):
