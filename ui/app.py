@@ -99,9 +99,7 @@ def build_app(assistant: Assistant) -> Any:
         return str((evt.value or {}).get("text", ""))
 
     # a fresh page starts fitted to the index as it is now; loading it refits (fit_k)
-    chunks = assistant.counts().chunks
-    k_top = max(2, min(chat_cb.MAX_K, chunks))  # Gradio wants the minimum (1) below the maximum
-    k_start = max(1, min(chunks, chat_cb.DEFAULT_K))
+    k_top, k_start = chat_cb.start_k(assistant.counts().chunks)
     with gr.Blocks(title="Article QA", analytics_enabled=False) as app:
         turns = gr.State([])
         with gr.Row(elem_id="qa-header"):

@@ -93,14 +93,24 @@ def fit_k(k: Any, chunks: int) -> tuple[int, int]:
     the browser's slider holds now: k is cut to the passages the index holds, and
     the maximum follows the index but never drops below ``k`` as the browser has it.
     Gradio refuses a value above the maximum it last sent, and a question can leave
-    the browser before a lowered maximum has arrived there. The maximum is at least 2:
-    Gradio refuses a slider whose minimum (1) is not below its maximum."""
-    top = max(1, min(MAX_K, chunks))
+    the browser before a lowered maximum has arrived there."""
     try:
         wanted = max(1, min(MAX_K, int(k)))
     except (TypeError, ValueError):
         wanted = DEFAULT_K
-    return max(2, top, wanted), min(top, wanted)
+    top, _ = start_k(chunks)
+    return max(top, wanted), min(_passages(chunks), wanted)
+
+
+def start_k(chunks: int) -> tuple[int, int]:
+    """``(slider maximum, k)`` for a page served now, before any browser holds a value:
+    the index's passages up to ``MAX_K``, and at least 2 (Gradio refuses a slider whose
+    minimum, 1, is not below its maximum: an empty or one-chunk index)."""
+    return max(2, _passages(chunks)), min(_passages(chunks), DEFAULT_K)
+
+
+def _passages(chunks: int) -> int:
+    return max(1, min(MAX_K, chunks))
 
 
 def respond(

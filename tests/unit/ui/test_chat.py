@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests.conftest import SEED, shared
-from ui.chat import Settings, fit_k, new_chat, respond, show_source
+from ui.chat import Settings, fit_k, new_chat, respond, show_source, start_k
 
 SMALL = Settings(k=3)  # the seed article is 3 chunks
 
@@ -124,6 +124,8 @@ def test_passages_never_exceed_the_index():
     assert fit_k(5, 3) == (5, 3) and fit_k("7", 50) == (20, 7) and fit_k(99, 50) == (20, 20)
     # Gradio refuses a slider whose minimum (1) is not below its maximum: an empty or one-chunk index
     assert fit_k(1, 1) == (2, 1) and fit_k(1, 0) == (2, 1)
+    # a page served now: fitted to the index, 5 passages when it has them
+    assert start_k(0) == (2, 1) and start_k(3) == (3, 3) and start_k(100) == (20, 5)
 
 
 def test_an_unexpected_failure_is_reported_not_left_searching(assistant, monkeypatch):
