@@ -1,4 +1,4 @@
-"""What kind of answer a question expects (a date, a number, a length, a name, an
+"""What kind of answer a question expects (a date, a sum of money, a number, a length, a name,
 acronym's words), and whether a sentence holds one: a small boost for sentences that
 can answer.
 
@@ -8,7 +8,12 @@ is no answer to it; "how fast" asks for a time or a speed the same way. "On whic
 weekday ..." asks for a date as "when" does; "Which press official ...", "In which
 room ..." ask for a name as "who" does (a noun for a person, a group or a place after
 which/what); "What does USMCA stand for?" asks for the words an acronym is made of,
-which a sentence holds as "... Agreement (USMCA)"."""
+which a sentence holds as "... Agreement (USMCA)".
+
+"How much did the renovation cost?" asks for money: a sum in a currency ("18.4 million
+dollars", "$40") or in millions, not the year or the opening hour a sentence also
+holds. "How many ...?" and "What is the population ...?" ask for a count: a number
+that is not a year, a date, a clock time or a sum of money."""
 
 from __future__ import annotations
 
@@ -44,6 +49,15 @@ _NUMBER_Q = re.compile(
     r"|\bwhat did (?:it|they|the [a-z]+) cost\b",
     re.I,
 )
+_MONEY_Q = re.compile(
+    r"\bhow much (?:money\b|(?:[\w'-]+\s+){0,8}?(?:cost|costs|costing|pay|pays|paid|spend|spends|spent"
+    r"|charge|charges|charged|earn|earns|earned|raise|raised|worth|sell|sold|fetch|fetched|invest|invested"
+    r"|owe|owed|lose|lost|save|saved)\b)|\bhow expensive\b|\bat what price\b|\bfor how much\b"
+    r"|\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:cost|price|fare|fee|budget|salary"
+    r"|value|bill|fine|prize|revenue|profit|wage)s?\b"
+    r"|\bwhat did (?:it|they|the [a-z]+) cost\b",
+    re.I,
+)
 _NAME_Q = re.compile(r"^\s*(?:who|whom|whose)\b|\bthe names? of\b", re.I)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -67,17 +81,37 @@ _UNIT = (
 _LENGTH = re.compile(  # "two years", "a 10-minute walk", "in 2:27:05"
     rf"\b{_COUNT}(?:[\s-]+[a-z]+){{0,2}}?[\s-]+{_UNIT}\b|\b\d{{1,2}}:\d{{2}}:\d{{2}}\b", re.I
 )
+_CURRENCY = (
+    r"(?:dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|pesos?|roubles?|rubles?|cents?|pence"
+    r"|usd|eur|gbp|cad)"
+)
+_SCALE = r"(?:thousand|million|billion|trillion|bn)"
+_MONEY = re.compile(  # "$40", "18.4 million dollars", "C$2 billion", "EUR 12", "4 million"
+    rf"(?:[$\u20ac\u00a3\u00a5]|\b(?:us|c|a)\$)\s?\d[\d.,]*(?:\s*{_SCALE}\b)?"
+    rf"|\b{_COUNT}\s*(?:{_SCALE}\s+)?{_CURRENCY}\b|\b{_CURRENCY}\s?\d"
+    rf"|\b\d[\d.,]*\s*(?:million|billion|trillion)\b",
+    re.I,
+)
+_NOT_A_COUNT = re.compile(  # years, dates and clock times: numbers that count nothing
+    rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b(?!\s+(?!(?:the|a|an|and|or|but|to|in|on|at|of|by|for|as|with"
+    rf"|when|after|before|while|until|is|was|were|are)\b)[a-z])"
+    rf"|\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b"
+    rf"|\b\d{{1,2}}(?::\d{{2}})?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|\b\d{{1,2}}:\d{{2}}\b",
+    re.I,
+)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
 def answer_type(question: str) -> str | None:
-    """'date', 'length', 'number', 'name', 'expansion' or None."""
+    """'date', 'length', 'money', 'number', 'name', 'expansion' or None."""
     if _EXPANSION_Q.search(question) and _ACRONYM.search(question):
         return "expansion"
     if _DATE_Q.search(question):
         return "date"
     if _LENGTH_Q.search(question):
         return "length"
+    if _MONEY_Q.search(question):
+        return "money"
     if _NUMBER_Q.search(question):
         return "number"
     if _NAME_Q.search(question) or _ENTITY_Q.search(question):
@@ -91,8 +125,10 @@ def holds(sentence: str, kind: str | None, question: str = "") -> bool:
         return bool(_DATE.search(sentence))
     if kind == "length":
         return bool(_LENGTH.search(sentence))
-    if kind == "number":
-        return bool(_NUMBER.search(sentence))
+    if kind == "money":
+        return bool(_MONEY.search(sentence))
+    if kind == "number":  # a count: what is left once sums, years, dates and times are taken out
+        return bool(_NUMBER.search(_NOT_A_COUNT.sub(" ", _MONEY.sub(" ", sentence))))
     if kind == "name":
         asked = question.lower()
         return any(m.group(0).lower() not in asked for m in _NAME.finditer(sentence))

@@ -11,7 +11,7 @@ Every prose sentence of the passages answers come from (the top five) is a
   sentence's vector from the chunk's pass at ingest, see :mod:`index.embed.sentences`);
   this is what finds a sentence that answers in other words than the question's;
 * ``passage``: the cosine between the question and the whole passage;
-* ``answer_type``: 1 when the question asks for a date, number, length or name and the sentence
+* ``answer_type``: 1 when the question asks for a date, sum of money, number, length or name and the sentence
   holds one ("how long" wants "two years", not any number: :mod:`qa.answertype`);
 * ``rank``: ``1 / (1 + rank / 2)`` of the sentence's passage in the retrieved list;
 * ``novelty``: how much the sentence says besides the question's own words (up to 1

@@ -25,6 +25,11 @@ from qa.answertype import answer_type, holds
         ("What does the acronym USMCA stand for?", "expansion"),
         ("What is APEC short for?", "expansion"),
         ("How fast did the fastest woman run?", "length"),  # a time or a speed
+        ("How much did the library renovation cost?", "money"),
+        ("What was the price of a ferry pass?", "money"),
+        ("How much money did the city raise?", "money"),
+        ("How much water flows through the dam?", "number"),
+        ("What is the population of Gull Island?", "number"),
     ],
 )
 def test_answer_type(question, kind):
@@ -56,4 +61,19 @@ def test_a_length_is_a_count_of_time_or_distance_units_not_any_number():
     assert holds("Sigrid Holm finished in 2:27:05.", "length") and holds("It sails at 30 km/h.", "length")
     assert not holds("It is for everybody in 2025, she said.", "length")
     assert not holds("The ribbon was cut at 10 a.m. and the ferry sails twice a day.", "length")
-    assert holds("It is for everybody in 2025, she said.", "number")  # still a number
+    assert not holds("It is for everybody in 2025, she said.", "number")  # a year counts nothing
+
+
+def test_a_cost_wants_a_sum_of_money_and_a_count_wants_no_year_date_time_or_sum():
+    """"How much did the renovation cost?" is answered by "18.4 million dollars", not by the
+    sentence with the opening hour or the reopening date; a population is no ferry fare."""
+    assert holds("The project cost 18.4 million dollars, most of it paid by the city.", "money")
+    assert holds("A season pass costs $240.", "money") and holds("It fetched 40 euros.", "money")
+    assert holds("The bill came to 3 billion.", "money")
+    assert not holds("The ribbon was cut at 10 a.m. on Saturday, February 15, 2025.", "money")
+    assert not holds("Several hundred residents came.", "money")
+    assert holds("About 3,200 people live on the island.", "number")
+    assert holds("In 2019 the company hired 40 people.", "number")  # the 40, not the year
+    assert holds("Several hundred residents lined up before the ribbon was cut at 10 a.m.", "number")
+    assert not holds("It reopened on Saturday, February 15, 2025, at 10 a.m.", "number")
+    assert not holds("A season pass costs $240.", "number")
