@@ -1,13 +1,13 @@
-"""The public entry point: ``Assistant.open(dir)``, ``.add``, ``.ask``, ``.search``."""
+"""The public entry point: ``Assistant.open(dir)``, ``.add``, ``.ask``, ``.search``.
+
+The front door: the assistant holds the index, loads the models on first use and builds
+(``add``, ``watch``, ``remove``); what asking does lives in :mod:`qa.asking`.
+"""
 
 from __future__ import annotations
 
-import re
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,28 +31,20 @@ from index import (
     load_embedder,
     open_engine,
 )
+from qa import asking
 from qa import calibration as calibrations
+from qa.asking import ANSWER_PASSAGES, DEFAULT_K, MAX_K, MAX_QUESTION_CHARS, term_weights
 from qa.calibration import Calibration
-from qa.citations import citations, lead, one_copy
-from qa.compose import NO_ANSWER, compose
-from qa.evidence import Evidence, gather
-from qa.quotes import SayQuestion, names_speaker, parse_say_question
-from qa.retrieve import MODES, Filters, SentenceStep, retrieve
-from qa.rewrite import rewrite, speaker_swap
+from qa.evidence import Evidence
 from qa.sentences import SentenceVectorCache
-from qa.terms import weigher
 from qa.types import Answer, Counts, IndexStats, Passage
 
 if TYPE_CHECKING:
     from index.embed.pytorch import CrossEncoderReranker
 
-MAX_QUESTION_CHARS = 2000
+__all__ = ["ANSWER_PASSAGES", "DEFAULT_K", "MAX_K", "MAX_QUESTION_CHARS", "Assistant", "term_weights"]
+
 ROBOTS_FILE = "robots.json"  # the robots.txt rules of the sites fetched, kept for a day
-RERANK_DEPTH = 20  # candidates the optional cross-encoder re-scores
-MAX_K = 100
-DEFAULT_K = 5
-ANSWER_PASSAGES = 5  # answers come from this many passages, however many are shown
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # controls, lone surrogates
 
 
 class Assistant:
@@ -168,37 +160,6 @@ class Assistant:
                 self._reranker = CrossEncoderReranker(self._reranker_path)
             return self._reranker
 
-    def _step(self, snap: Snapshot, weight: Any, calibration: Calibration | None = None) -> SentenceStep:
-        cal = calibration or self.calibration
-        return SentenceStep(
-            weight,
-            partial(self.sentence_vectors, snap),
-            cal.rerank_coverage,
-            cal.rerank_similarity,
-            cal.rerank_depth,
-        )
-
-    def _retrieve(
-        self,
-        snap: Snapshot,
-        query: str,
-        qvec: Any,
-        k: int,
-        mode: str,
-        filters: Filters,
-        weight: Any,
-        calibration: Calibration | None = None,
-    ) -> list[Passage]:
-        reranker = self.reranker
-        step = self._step(snap, weight, calibration) if mode == "hybrid" else None
-        if reranker is None:
-            return retrieve(snap, query, qvec, k, mode, filters, step)
-        depth = min(len(snap), max(k, RERANK_DEPTH))
-        pool = retrieve(snap, query, qvec, depth, mode, filters, step)
-        scores = reranker.score(query, [f"{p.title}\n{p.text}" for p in pool])
-        order = sorted(range(len(pool)), key=lambda i: (-scores[i], i))[:k]
-        return [replace(pool[i], score=float(scores[i])) for i in order]
-
     # -- building ----------------------------------------------------------
     def add(
         self,
@@ -288,10 +249,7 @@ class Assistant:
         ``k=None`` means 5, or every chunk of a smaller index; an explicit ``k``
         larger than the index is an error. ``since``/``until`` (ISO dates,
         inclusive) and ``source`` (part of the source or title) filter articles."""
-        query, k, snap = self._check(query, k, mode)
-        filters = Filters(since, until, source)
-        qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
-        return self._retrieve(snap, query, qvec, k, mode, filters, term_weights(snap))
+        return asking.search(self, self.store, query, k, mode, since=since, until=until, source=source)
 
     def ask(
         self,
@@ -326,104 +284,14 @@ class Assistant:
         """What :meth:`ask` answers from: the rewritten question, the passages and the
         scored candidate sentences of the top five (for evaluation and calibration;
         ``calibration`` replaces the index's own for the best-sentence step)."""
-        t0 = time.perf_counter()
-        question, k, snap = self._check(question, k, mode)
-        filters = Filters(since, until, source)
-        query = rewrite(question, history)
-        t1 = time.perf_counter()
-        weight = term_weights(snap)
-        swap = speaker_swap(question, history)
-        if swap is not None:  # "What about Carney?" after a say-question: Carney's words, if quoted
-            found = self._gather(snap, swap.query, k, mode, filters, weight, calibration)
-            named = SayQuestion(swap.speaker, None).speaker_names
-            if any(c.speaker and names_speaker(c.speaker, named) for c in found[2]):
-                query = swap.query
-            else:
-                found = self._gather(snap, query, k, mode, filters, weight, calibration)
-        else:
-            found = self._gather(snap, query, k, mode, filters, weight, calibration)
-        passages, top, candidates, timings = found
-        timings = {"rewrite": (t1 - t0) * 1000} | timings
-        return Evidence(
-            question, query, tuple(passages), tuple(candidates), weight, len(top), timings, t0, snap
-        )
-
-    def _gather(
-        self,
-        snap: Snapshot,
-        query: str,
-        k: int,
-        mode: str,
-        filters: Filters,
-        weight: Any,
-        calibration: Calibration | None,
-    ) -> tuple[list[Passage], list[Passage], list[Any], dict[str, float]]:
-        """The passages shown, those answers come from, their candidate sentences, and timings."""
-        t1 = time.perf_counter()
-        qvec = self.embedder.encode([query])[0] if mode != "bm25" else None
-        t2 = time.perf_counter()
-        # Answers come from the top five whatever k is (k only says how many are shown).
-        depth = max(k, min(ANSWER_PASSAGES, len(snap)))
-        found = one_copy(snap, self._retrieve(snap, query, qvec, depth, mode, filters, weight, calibration))
-        t3 = time.perf_counter()
-        top = found[:ANSWER_PASSAGES]
-        vectors = self.sentence_vectors(snap, {p.chunk_id: p for p in top}) if qvec is not None else {}
-        candidates = gather(query, qvec, top, weight, vectors, snap.text_before)
-        return found[:k], top, candidates, {"embed": (t2 - t1) * 1000, "retrieve": (t3 - t2) * 1000}
+        return asking.evidence(
+            self, self.store, question, k, history, mode, since=since, until=until, source=source,
+            calibration=calibration,
+        )  # fmt: skip
 
     def answer_from(self, found: Evidence, calibration: Calibration | None = None) -> Answer:
         """The answer :meth:`ask` gives from ``found`` (with this calibration, by default the index's)."""
-        t3 = time.perf_counter()
-        cal = calibration or self.calibration
-        say = parse_say_question(found.query)
-        composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages)
-        t4 = time.perf_counter()
-        cited = citations(composed, found.snapshot or self.store.snapshot())
-        text = " ".join(
-            f"{lead(c)}{c.sentence} [{cite.n}]" for c, cite in zip(composed.picked, cited, strict=True)
-        )
-        timings = found.timings_ms | {"compose": (t4 - t3) * 1000, "total": (t4 - found.started) * 1000}
-        return Answer(
-            question=found.question,
-            answer=text or NO_ANSWER,
-            abstained=composed.status == "declined",
-            citations=cited,
-            passages=found.passages,
-            timings_ms=timings,
-            abstain_reason=composed.reason if composed.status == "declined" else None,
-            query=found.query,
-            status=composed.status,
-            confidence=composed.confidence,
-            note=composed.note,
-        )
-
-    def _check(self, question: str, k: int | None, mode: str) -> tuple[str, int, Snapshot]:
-        """The cleaned question, the number of passages, and this request's snapshot."""
-        if not isinstance(question, str):
-            raise InputError("the question must be text")
-        question = " ".join(_CONTROL.sub(" ", question).split())
-        if not question:
-            raise InputError("the question is empty; type a question")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise InputError(
-                f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}: "
-                "shorten it"
-            )
-        if mode not in MODES:
-            raise InputError(f"retrieval mode {mode!r} is unknown; use one of: {', '.join(MODES)}")
-        snap = self.store.snapshot()  # newer articles from other writers; one consistent read
-        chunks = len(snap)
-        if chunks == 0:
-            raise InputError("the index is empty; add articles first (qa ingest PATH --index DIR)")
-        if k is None:
-            return question, min(DEFAULT_K, chunks), snap
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise InputError(f"k of {k!r} is not a positive whole number; ask for k >= 1")
-        if k > chunks:
-            raise InputError(f"k of {k} is larger than the index ({chunks} chunks); ask for k <= {chunks}")
-        if k > MAX_K:
-            raise InputError(f"k of {k} is more than the most passages shown ({MAX_K}); ask for k <= {MAX_K}")
-        return question, k, snap
+        return asking.answer_from(self, self.store, found, calibration)
 
     # -- inspecting --------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -483,11 +351,6 @@ class Assistant:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def term_weights(snap: Snapshot) -> Any:
-    """Term weights for one snapshot: idf smoothed by English at large (qa.terms)."""
-    return weigher(snap.df, len(snap))
 
 
 def _load_for(settings: IndexSettings, config: Config) -> Embedder:
