@@ -43,14 +43,14 @@ _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,9}\b")
 _LENGTH_Q = re.compile(r"\bhow (?:long|fast|quickly)\b", re.I)  # a time ("in 2:27:05") or a speed
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|old|far|big|large|high|tall|often)\b"
-    r"|\bwhat (?:percentage|percent|number|amount|share)\b"
+    r"|\b(?:what|which) (?:percentage|percent|number|amount|share|proportion|fraction|rate|level)\b"
     r"|\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:population|cost|price|size|total"
     r"|score|rate|budget|salary|value|age|attendance|death toll|fare|fee)\b"
     r"|\bwhat did (?:it|they|the [a-z]+) cost\b",
     re.I,
 )
 _MONEY_Q = re.compile(
-    r"\bhow much (?:money\b|(?:[\w'-]+\s+){0,8}?(?:cost|costs|costing|pay|pays|paid|spend|spends|spent"
+    r"\bhow much (?:money\b|in\b|(?:[\w'-]+\s+){0,8}?(?:cost|costs|costing|pay|pays|paid|spend|spends|spent"
     r"|charge|charges|charged|earn|earns|earned|raise|raised|worth|sell|sold|fetch|fetched|invest|invested"
     r"|owe|owed|lose|lost|save|saved)\b)|\bhow expensive\b|\bat what price\b|\bfor how much\b"
     r"|\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:cost|price|fare|fee|budget|salary"
@@ -58,7 +58,7 @@ _MONEY_Q = re.compile(
     r"|\bwhat did (?:it|they|the [a-z]+) cost\b",
     re.I,
 )
-_NAME_Q = re.compile(r"^\s*(?:who|whom|whose)\b|\bthe names? of\b", re.I)
+_NAME_Q = re.compile(r"^\s*(?:who|whom|whose|where)\b|\bthe names? of\b", re.I)  # "where": a place
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(

@@ -30,6 +30,9 @@ from qa.answertype import answer_type, holds
         ("How much money did the city raise?", "money"),
         ("How much water flows through the dam?", "number"),
         ("What is the population of Gull Island?", "number"),
+        ("What rate did Washington set for duties on cars?", "number"),
+        ("How much in U.S. goods did Ottawa target?", "money"),
+        ("Where did the three countries sign the deal?", "name"),  # a place
     ],
 )
 def test_answer_type(question, kind):
