@@ -18,6 +18,7 @@ that is not a year, a date, a clock time or a sum of money."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _DATE_Q = re.compile(
     r"^\s*(?:since |until |by )?when\b|\bday of the week\b"
@@ -121,14 +122,8 @@ def answer_type(question: str) -> str | None:
 
 def holds(sentence: str, kind: str | None, question: str = "") -> bool:
     """Whether the sentence holds an answer of that kind (a name not already in the question)."""
-    if kind == "date":
-        return bool(_DATE.search(sentence))
-    if kind == "length":
-        return bool(_LENGTH.search(sentence))
-    if kind == "money":
-        return bool(_MONEY.search(sentence))
-    if kind == "number":  # a count: what is left once sums, years, dates and times are taken out
-        return bool(_NUMBER.search(_NOT_A_COUNT.sub(" ", _MONEY.sub(" ", sentence))))
+    if kind in ("date", "length", "money", "number"):
+        return _holds(sentence, kind)
     if kind == "name":
         asked = question.lower()
         return any(m.group(0).lower() not in asked for m in _NAME.finditer(sentence))
@@ -138,3 +133,35 @@ def holds(sentence: str, kind: str | None, question: str = "") -> bool:
             for a in _ACRONYM.findall(question)
         )
     return False
+
+
+# the words and signs without which no sum of money is written: a set test on the
+# sentence's words is far cheaper than the full pattern, which most sentences never need
+_MONEY_WORDS = frozenset(
+    "dollar dollars euro euros pound pounds yen yuan rupee rupees franc francs peso pesos ruble rubles"
+    " rouble roubles cent cents pence usd eur gbp cad million billion trillion".split()
+)
+_MONEY_SIGNS = frozenset("$\u20ac\u00a3\u00a5")
+_WORD = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=16_384)
+def _holds(sentence: str, kind: str) -> bool:
+    """:func:`holds` for the kinds that depend on the sentence alone (cached: the same
+    passages come back for many questions)."""
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    if kind == "length":
+        return bool(_LENGTH.search(sentence))
+    money = not _MONEY_SIGNS.isdisjoint(sentence) or not _MONEY_WORDS.isdisjoint(
+        _WORD.findall(sentence.lower())
+    )
+    if kind == "money":
+        return money and bool(_MONEY.search(sentence))
+    # a count: a number once sums, years, dates and clock times are taken out
+    if not _NUMBER.search(sentence):
+        return False
+    rest = _MONEY.sub(" ", sentence) if money else sentence
+    if any(c.isdigit() for c in rest):
+        rest = _NOT_A_COUNT.sub(" ", rest)
+    return bool(_NUMBER.search(rest))
