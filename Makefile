@@ -26,8 +26,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 	@echo "==> set up; later runs skip this until pyproject.toml changes"
 
-run: install          ## build the demo index if missing, open the chat UI on http://127.0.0.1:7860
-	$(BIN)/qa serve --demo
+run: install          ## build the demo index if missing, open the chat UI on http://127.0.0.1:7860 (PORT=N for another)
+	$(BIN)/qa serve --demo $(if $(PORT),--port $(PORT))
 
 test: install chromium  ## lint, then the whole test suite (real-model and browser tests included)
 	$(BIN)/ruff check .

@@ -123,10 +123,15 @@ def respond(
     """One chat turn, streamed: ``(messages, sources HTML, answers so far, text
     left in the input box)`` after the question shows, then once per cited
     sentence. The earlier questions of this conversation reach ``Assistant.ask``
-    as its history, so follow-ups work. On an error the question stays in the box."""
+    as its history, so follow-ups work. On an error the question stays in the box; a
+    blank question is not asked (the conversation and the last answer's sources stay)."""
     chat = list(chat or [])
     turns = list(turns or [])
     message = message or ""
+    if not message.strip():  # a blank send changes nothing: no bubbles, the last sources stay
+        last = sources_html(turns[-1].answer, len(turns) - 1, settings=turns[-1].settings) if turns else None
+        yield list(chat), last or empty_sources_html(), list(turns), ""
+        return
     chat.append({"role": "user", "content": escape_markdown(message)})
     chat.append({"role": "assistant", "content": THINKING})
     yield list(chat), empty_sources_html("Searching…"), list(turns), ""

@@ -78,8 +78,12 @@ def test_settings_reach_ask_and_bad_ones_come_back_as_a_message(assistant, monke
 
 
 def test_empty_question_and_markup_in_the_question_are_inert(assistant):
-    _, (chat, _, turns, _) = run(assistant, "   ")
-    assert chat[-1]["content"].startswith("⚠️") and turns == []
+    _, (chat, sources, turns, _) = run(assistant, "   ")
+    assert chat == [] and turns == [] and "Ask a question" in sources
+    _, (chat, before, turns, _) = run(assistant, "What did Trump say about USMCA?")
+    _, (after_chat, after, after_turns, box) = run(assistant, " \n ", chat, turns)
+    assert after_chat == chat and after_turns == turns and box == ""
+    assert after == before  # the last answer's sources stay in the panel
     _, (chat, _, _, _) = run(assistant, "<img src=x onerror=alert(1)> [a](javascript:x)")
     assert chat[0]["content"] == "&lt;img src=x onerror=alert\\(1\\)&gt; \\[a\\]\\(javascript:x\\)"
 
