@@ -7,8 +7,9 @@ about X?', 'And X?', 'How about X?') is the previous question with X in place
 of the phrase it stands for: 'Who won the women's race?' then 'What about the
 men's race?' becomes 'Who won the men's race?'. Where no phrase is safe to
 replace, X is searched with the previous question's topic in brackets ('the
-half marathon (won the women's race)'). A question with a pronoun and no name
-of its own gets the previous question's names appended.
+half marathon (won the women's race)'). 'What about Carney, what was his aim?'
+asks its own question about X: 'What was his aim? (Carney)'. A question with a
+pronoun and no name of its own gets the previous question's names appended.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ _WHAT_ABOUT = re.compile(
     rf"|^\s*and\s+(?!(?:{_ASKING})\b)(?P<topic2>[^?]+?)\s*\?\s*$",  # "And the tariffs?", not "And what ...?"
     re.IGNORECASE,
 )
+_THEN_ASKS = re.compile(rf"^(?P<topic>[^,;:]+?)\s*[,;:]\s*(?P<question>(?:{_ASKING})\b.+)$", re.IGNORECASE)
 _IT = {"it", "that", "this", "them", "those", "these", "him", "her"}
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|that|this|there|then)\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w.\u2019'-]*(?:\s+[A-Z][\w.\u2019'-]*)*")
@@ -64,6 +66,10 @@ def rewrite(question: str, history: Sequence[Any] | None) -> str:
     m = _WHAT_ABOUT.match(question)
     if m is not None:
         topic = m.group("topic") or m.group("topic2")
+        asked = _THEN_ASKS.match(topic)
+        if asked is not None:  # "What about Carney, what was his aim?": that question, about Carney
+            rest = asked.group("question").rstrip(" ?.!")
+            return f"{rest[0].upper()}{rest[1:]}? ({asked.group('topic')})"
         if prev_say is not None:
             return f"What did {prev_say.speaker} say about {topic}?"
         return substitute(prev, topic) or f"{topic} ({_content(prev)})"

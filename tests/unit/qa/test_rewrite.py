@@ -101,3 +101,15 @@ def test_what_about_a_name_after_a_say_question_may_swap_the_speaker():
         assert speaker_swap(follow_up, say) is None, follow_up
     assert speaker_swap("What about Carney?", ["Who won the race?"]) is None
     assert speaker_swap("What about Carney?", []) is None
+
+
+def test_what_about_x_then_a_question_asks_that_question_about_x():
+    """'And what about Carney, what was his aim?' is its own question about Carney, not
+    Carney put into the previous one (a new user's try: it was searched as 'Carney, what
+    was his aim (Trump describe Carney)' and answered with Trump's quotes)."""
+    previous = ["How did Trump describe Carney?"]
+    assert rewrite("And what about Carney, what was his aim?", previous) == "What was his aim? (Carney)"
+    assert rewrite("What about Toyota, where does it build cars?", ["Where does Honda build cars?"]) == (
+        "Where does it build cars? (Toyota)"
+    )
+    assert rewrite("What about the men's race?", ["Who won the women's race?"]) == "Who won the men's race?"
