@@ -151,7 +151,7 @@ def compose(
         picked.append(cand)
         held, words = held + float(p), words + n
     if status == "tentative" and note is None:
-        note = "These are the closest sentences, but they may not answer the question: check the passages."
+        note = "These are the closest sentences, but they may not answer the question; check the passages."
     picked = _answer_order(picked)
     score_of = {id(candidates[i]): float(scores[i]) for i in order}
     return Composed(

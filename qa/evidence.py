@@ -12,7 +12,8 @@ Every prose sentence of the passages answers come from (the top five) is a
   this is what finds a sentence that answers in other words than the question's;
 * ``passage``: the cosine between the question and the whole passage;
 * ``answer_type``: 1 when the question asks for a date, sum of money, number, length or name and the sentence
-  holds one ("how long" wants "two years", not any number: :mod:`qa.answertype`);
+  holds one ("how long" wants "two years", not any number; "how many books" a count of books,
+  0.5 for a count of something else: :mod:`qa.answertype`);
 * ``rank``: ``1 / (1 + rank / 2)`` of the sentence's passage in the retrieved list;
 * ``novelty``: how much the sentence says besides the question's own words (up to 1
   at 8 new terms): a sentence that only restates the question does not answer it.
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from index import SentenceVectors, is_prose, sentence_spans, tokenize
-from qa.answertype import answer_type, holds
+from qa.answertype import answer_type, degree
 from qa.quotes import is_quote, speaker_of
 from qa.sentences import coverage, sentences, similarities
 from qa.types import Passage
@@ -136,7 +137,7 @@ def gather(
                 context,
                 float(sim),
                 dense,
-                1.0 if kind is not None and holds(sent, kind, question) else 0.0,
+                degree(sent, kind, question) if kind is not None else 0.0,
                 1.0 / (1.0 + 0.5 * rank),
                 min(1.0, len(x.terms - asked) / NOVEL_TERMS),
             )

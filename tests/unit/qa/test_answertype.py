@@ -1,6 +1,6 @@
 import pytest
 
-from qa.answertype import answer_type, holds
+from qa.answertype import answer_type, degree, holds
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,16 @@ def test_a_cost_wants_a_sum_of_money_and_a_count_wants_no_year_date_time_or_sum(
     assert holds("Several hundred residents lined up before the ribbon was cut at 10 a.m.", "number")
     assert not holds("It reopened on Saturday, February 15, 2025, at 10 a.m.", "number")
     assert not holds("A season pass costs $240.", "number")
+
+
+def test_how_many_things_is_best_answered_by_a_count_of_those_things():
+    """"How many books ...?" wants "about 42,000 books"; "just over two years" counts
+    something else (half as good), and a sentence with no count not at all."""
+    q = "How many books does the renovated Ashvale library have?"
+    assert degree("The library now holds about 42,000 books and an archive.", "number", q) == 1.0
+    assert degree("It was closed for just over two years.", "number", q) == 0.5
+    assert degree("It reopened on Saturday, February 15, 2025.", "number", q) == 0.0
+    q = "How many small quakes were recorded?"
+    assert degree("Instruments recorded 340 small earthquakes in a week.", "number", q) == 1.0
+    assert degree("Instruments recorded 340 small earthquakes.", "number", "How many were there?") == 1.0
+    assert degree("The ferry sails eight times in winter.", "date", "When does it sail?") == 0.0
