@@ -208,19 +208,30 @@ def _name_after(words: Sequence[str]) -> str | None:
     return None
 
 
-def speaker_of(sentence: str, before: Sequence[str] = ()) -> str | None:
+def speaker_of(sentence: str, before: Sequence[str] = (), after: Sequence[str] = ()) -> str | None:
     """Who is quoted in ``sentence`` (a name as written, titles left out), or None.
-    ``before`` are the sentences before it, nearest last, for a pronoun's speaker."""
-    if not is_quote(sentence):
-        return None
-    outside = unquoted(sentence)
-    for m in _SPEECH.finditer(outside):
-        who = _name_before(outside[: m.start()].split()) or _name_after(outside[m.end() :].split())
-        if who in _PRONOUNS:
-            return _person_in(before)
-        if who:
-            return who
+    ``before`` are the sentences before it, nearest last, for a pronoun's speaker;
+    ``after`` those after it, nearest first: a quotation the sentence opens and does not
+    close ("“We have natural conflict.") is attributed where it closes ("... each
+    other,” he said")."""
+    if is_quote(sentence):
+        outside = unquoted(sentence)
+        for m in _SPEECH.finditer(outside):
+            who = _name_before(outside[: m.start()].split()) or _name_after(outside[m.end() :].split())
+            if who in _PRONOUNS:
+                return _person_in(before)
+            if who:
+                return who
+    if opens_quote(sentence):
+        for j, later in enumerate(after[:2]):
+            if "\u201d" in later:  # where the quotation closes
+                return speaker_of(later, [*before, sentence, *after[:j]])
     return None
+
+
+def opens_quote(sentence: str) -> bool:
+    """Whether the sentence opens a quotation it does not close (it goes on in the next)."""
+    return sentence.count("\u201c") > sentence.count("\u201d")
 
 
 def reported_speaker(sentence: str) -> str | None:

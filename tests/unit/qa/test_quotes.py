@@ -131,6 +131,19 @@ def test_the_speaker_is_who_the_speech_verb_belongs_to(index, speaker):
     assert speaker_of(SEED_SENTENCES[index], SEED_SENTENCES[:index]) == speaker
 
 
+def test_a_quotation_that_goes_on_is_attributed_where_it_closes():
+    """'“We have natural conflict.' opens a quotation closed in the next sentence, which
+    says who spoke ('..., ” he said': Trump, from the sentence before); a new user saw it
+    cited with no speaker."""
+    from qa.quotes import opens_quote, speaker_of
+
+    assert opens_quote(SEED_SENTENCES[1]) and not opens_quote(SEED_SENTENCES[0])
+    assert speaker_of(SEED_SENTENCES[1], SEED_SENTENCES[:1], SEED_SENTENCES[2:]) == "Trump"
+    assert speaker_of("“It went on.", [], ["And on.", "Then it stopped,” Varga said."]) == "Varga"
+    assert speaker_of("“It went on.", [], ["And on.", "And on.", "Then it stopped,” Varga said."]) is None
+    assert speaker_of("“It went on.", [], ["It never closes."]) is None
+
+
 def test_speakers_after_the_verb_and_after_an_apposition():
     from qa.quotes import speaker_of
 
