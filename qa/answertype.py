@@ -47,9 +47,8 @@ _LENGTH_Q = re.compile(r"\bhow (?:long|fast|quickly)\b", re.I)  # a time ("in 2:
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|old|far|big|large|high|tall|often)\b"
     r"|\b(?:what|which) (?:percentage|percent|number|amount|share|proportion|fraction|rate|level)\b"
-    r"|\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:population|cost|price|size|total"
-    r"|score|rate|budget|salary|value|age|attendance|death toll|fare|fee)\b"
-    r"|\bwhat did (?:it|they|the [a-z]+) cost\b",
+    r"|\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:population|size|total|score|rate"
+    r"|age|attendance|death toll)\b",  # a cost, a price, a fee ...: a sum of money (_MONEY_Q, asked first)
     re.I,
 )
 _MONEY_Q = re.compile(
