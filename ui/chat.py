@@ -129,8 +129,8 @@ def respond(
     turns = list(turns or [])
     message = message or ""
     if not message.strip():  # a blank send changes nothing: no bubbles, the last sources stay
-        last = sources_html(turns[-1].answer, len(turns) - 1, settings=turns[-1].settings) if turns else None
-        yield list(chat), last or empty_sources_html(), list(turns), ""
+        sources = _turn_sources(turns, len(turns) - 1) if turns else empty_sources_html()
+        yield list(chat), sources, list(turns), ""
         return
     chat.append({"role": "user", "content": escape_markdown(message)})
     chat.append({"role": "assistant", "content": THINKING})
@@ -166,7 +166,12 @@ def show_source(turns: list[Turn] | None, ref: str) -> str:
     if parsed is None or not 0 <= parsed[0] < len(turns):
         return empty_sources_html("That citation belongs to a conversation that was cleared.")
     turn, n = parsed
-    return sources_html(turns[turn].answer, turn, focus=n, settings=turns[turn].settings)
+    return _turn_sources(turns, turn, focus=n)
+
+
+def _turn_sources(turns: list[Turn], turn: int, focus: int | None = None) -> str:
+    """The sources panel of answer ``turn``, searched as it was (``focus``: a card to mark)."""
+    return sources_html(turns[turn].answer, turn, focus=focus, settings=turns[turn].settings)
 
 
 def new_chat() -> tuple[list[Message], str, list[Turn], str]:
