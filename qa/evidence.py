@@ -137,7 +137,7 @@ def gather(
                 context,
                 float(sim),
                 dense,
-                degree(sent, kind, question) if kind is not None else 0.0,
+                degree(sent, kind, question),
                 1.0 / (1.0 + 0.5 * rank),
                 min(1.0, len(x.terms - asked) / NOVEL_TERMS),
             )
