@@ -168,11 +168,7 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
             default="hybrid",
             help="retrieval mode (default: hybrid; fusion = hybrid without re-scoring by best sentence)",
         )
-        p.add_argument(
-            "--json",
-            action="store_true",
-            help="print the result as JSON, the same as the HTTP API gives",
-        )
+        p.add_argument("--json", action="store_true", help="print the JSON the HTTP API gives")
         p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
         p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
         p.add_argument("--source", metavar="TEXT", help="only articles whose source or title contains TEXT")
