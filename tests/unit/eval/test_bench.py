@@ -9,10 +9,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from eval.bench import BenchConfig, format_report, parse_sizes, plan_sizes, run
+from eval.bench import BenchConfig, parse_sizes, plan_sizes, run
 from eval.benchdata import COSINE, SyntheticArticles, noise_sigma, pool_from_model, squad_corpus
 from eval.benchmeasure import percentiles
 from eval.benchrecall import exact_top_k, recall_at_k
+from eval.benchreport import format_report
 from index.embed import load_embedder
 from index.embed.sentences import SentenceVectors
 from index.errors import InputError
