@@ -33,6 +33,12 @@ from qa.answertype import answer_type, degree, holds
         ("What rate did Washington set for duties on cars?", "number"),
         ("How much in U.S. goods did Ottawa target?", "money"),
         ("Where did the three countries sign the deal?", "name"),  # a place
+        # a word or two before the asked noun: "the tariff rate", "the average cost"
+        ("What is the tariff rate on Canadian cars?", "number"),
+        ("What was the final score of the game?", "number"),
+        ("What is the average cost of a ferry ticket?", "money"),
+        ("What is the main reason for the delay?", None),
+        ("How much is trade between Canada and the U.S. worth each year?", "money"),  # "U.S." is a word
     ],
 )
 def test_answer_type(question, kind):
