@@ -50,7 +50,7 @@ from eval.benchengine import check_bench_store, measure_beside
 from eval.benchmeasure import cold_ask, measure_ingest, precision_choice, serve_in_subprocess
 from eval.benchreport import format_report
 from index.errors import InputError
-from index.storage import records
+from index.storage import queries
 from index.storage.manifest import IndexSettings
 from index.storage.store import IndexStore
 
@@ -232,8 +232,8 @@ def _ingest_all(
 def _chunk_count(index_dir: Path) -> int | None:
     if not IndexStore.exists(index_dir):
         return None
-    with records.reading(index_dir) as conn:
-        return records.chunk_count(conn) or None
+    with queries.reading(index_dir) as conn:
+        return queries.chunk_count(conn) or None
 
 
 def _machine() -> dict[str, Any]:

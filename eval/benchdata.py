@@ -34,7 +34,7 @@ from index.embed.sentences import SentenceVectors
 from index.errors import InputError
 from index.ingest import chunk_hash
 from index.sources.article import Article
-from index.storage import records
+from index.storage import queries
 from index.storage.manifest import IndexSettings, read_manifest
 from index.storage.records import NewChunk
 from index.storage.store import IndexStore
@@ -125,9 +125,9 @@ class BasePool:
 def pool_from_index(index_dir: Path) -> tuple[BasePool, IndexSettings]:
     """Every chunk of a real index (read from its SQLite records), and its settings."""
     settings, _ = read_manifest(index_dir)
-    with records.reading(index_dir) as conn:
-        arts = records.article_texts(conn)
-        rows = records.chunk_positions(conn)
+    with queries.reading(index_dir) as conn:
+        arts = queries.article_texts(conn)
+        rows = queries.chunk_positions(conn)
     if not rows:
         raise InputError(f"the index at {index_dir} has no chunks to build synthetic ones from")
     where = {aid: i for i, (aid, _, _) in enumerate(arts)}

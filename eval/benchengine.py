@@ -23,7 +23,7 @@ from eval.benchdata import say
 from eval.benchmeasure import serve_in_subprocess
 from index.config import Config
 from index.errors import InputError
-from index.storage import engine_exists, open_engine, records
+from index.storage import engine_exists, open_engine, queries
 from index.storage.manifest import read_manifest
 from index.storage.milvus.uri import check_store, is_milvus, parse_store
 
@@ -66,8 +66,8 @@ def copy_index(source: Path, dest: Path, store: str, progress: bool = False) -> 
     written = 0
     try:
         started = time.perf_counter()
-        with records.reading(source) as conn:
-            for batch in records.stored_articles(conn):
+        with queries.reading(source) as conn:
+            for batch in queries.stored_articles(conn):
                 engine.apply(batch, derive=False)
                 written += sum(len(chunks) for _, chunks in batch)
                 if progress:

@@ -27,7 +27,7 @@ import numpy as np
 from eval import metrics
 from eval.benchrecall import RECALL_K, exact_top_k, forced_ivf_recall, recall_at_k, stored_batches
 from index.errors import QAError
-from index.storage import records
+from index.storage import queries
 from index.storage.vectors import probe_lists
 
 
@@ -39,8 +39,8 @@ def percentiles(ms: Sequence[float]) -> dict[str, float]:
 def stored_texts(index_dir: Path) -> list[str]:
     """The indexed text (title line + chunk) of every stored chunk, in id order,
     read from the SQLite records: exactly what the model was given."""
-    with records.reading(index_dir) as conn:
-        return records.indexed_texts(conn)
+    with queries.reading(index_dir) as conn:
+        return queries.indexed_texts(conn)
 
 
 # -- ingest --------------------------------------------------------------------
@@ -338,8 +338,8 @@ def measure_serving(
 
 
 def _sizes(index_dir: Path, n: int, dim: int, records_dir: Path) -> dict[str, int]:
-    with records.reading(records_dir) as conn:
-        text_bytes = records.chunk_text_bytes(conn)
+    with queries.reading(records_dir) as conn:
+        text_bytes = queries.chunk_text_bytes(conn)
     disk = sum(f.stat().st_size for f in index_dir.rglob("*") if f.is_file())
     return {
         "disk_bytes": disk,

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from index.storage import records
+from index.storage import queries
 
 RECALL_K = 10
 _BATCH = 50_000  # stored vectors per step of the exact search
@@ -18,8 +18,8 @@ _BATCH = 50_000  # stored vectors per step of the exact search
 
 def stored_batches(index_dir: Path, dim: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """``(chunk ids, vectors)`` of every stored chunk, :data:`_BATCH` at a time."""
-    with records.reading(index_dir) as conn:
-        yield from records.vector_batches(conn, dim, _BATCH)
+    with queries.reading(index_dir) as conn:
+        yield from queries.vector_batches(conn, dim, _BATCH)
 
 
 def exact_top_k(

@@ -37,7 +37,7 @@ import numpy as np
 from index.config import Config
 from index.errors import IndexCorruptError, QAError
 from index.sources.article import Article
-from index.storage import extras, records, views
+from index.storage import extras, queries, records, views
 from index.storage.lock import LOCK_FILE, WriterLock
 from index.storage.manifest import MANIFEST, IndexSettings, read_manifest, write_manifest
 from index.storage.records import DB, ChunkRecord, NewChunk, StoredArticle
@@ -238,16 +238,16 @@ class IndexStore:
 
     def counts(self) -> dict[str, int]:
         with self._lock:
-            return records.counts(self._conn)
+            return queries.counts(self._conn)
 
     def article(self, article_id: str) -> Article | None:
         with self._lock:
-            return records.article(self._conn, article_id)
+            return queries.article(self._conn, article_id)
 
     def text_before(self, article_id: str, start: int, chars: int = 600) -> str:
         """Up to ``chars`` characters of the article just before offset ``start``."""
         with self._lock:
-            return records.text_before(self._conn, article_id, start, chars)
+            return queries.text_before(self._conn, article_id, start, chars)
 
     def page_starts(self, article_id: str) -> tuple[int, ...] | None:
         """A PDF article's page start offsets (None for other articles)."""
@@ -262,22 +262,22 @@ class IndexStore:
     def articles(self) -> list[StoredArticle]:
         """Every article's metadata and chunk count, newest date first."""
         with self._lock:
-            return records.articles(self._conn)
+            return queries.articles(self._conn)
 
     def hashes(self, article_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
         """``{id: (content_hash, text_hash)}`` for those ids that are stored."""
         with self._lock:
-            return records.hashes(self._conn, list(article_ids))
+            return queries.hashes(self._conn, list(article_ids))
 
     def ids_for_text(self, text_hashes: Iterable[str]) -> dict[str, str]:
         """``{text_hash: article id}`` for stored articles with that exact text."""
         with self._lock:
-            return records.ids_for_text(self._conn, list(text_hashes))
+            return queries.ids_for_text(self._conn, list(text_hashes))
 
     def fetched(self, links: Iterable[str]) -> dict[str, tuple[str, str]]:
         """``{link: (stamp, article id)}`` of feed entries fetched before whose article is still stored."""
         with self._lock:
-            return records.fetched(self._conn, list(links))
+            return queries.fetched(self._conn, list(links))
 
     def record_fetched(self, rows: Sequence[tuple[str, str, str]]) -> None:
         """Remember ``(link, stamp, article id)`` of fetched feed entries (writers only)."""
@@ -288,21 +288,21 @@ class IndexStore:
         """Vectors (and sentence vectors) already computed for these chunk hashes, so
         that they are not embedded again."""
         with self._lock:
-            return records.stored_vectors(self._conn, list(set(hashes)))
+            return queries.stored_vectors(self._conn, list(set(hashes)))
 
     def sentence_blobs(self, ids: Sequence[int]) -> dict[int, bytes | None]:
         """The stored sentence vectors of these chunks (None for a chunk stored without them)."""
         with self._lock:
-            return records.sentence_blobs(self._conn, [int(i) for i in ids])
+            return queries.sentence_blobs(self._conn, [int(i) for i in ids])
 
     def articles_without_sentences(self, article_ids: Iterable[str]) -> set[str]:
         """Those articles that have a chunk stored before sentence vectors were kept."""
         with self._lock:
-            return records.articles_without_sentences(self._conn, list(article_ids))
+            return queries.articles_without_sentences(self._conn, list(article_ids))
 
     def chunks(self, ids: Sequence[int]) -> dict[int, ChunkRecord]:
         with self._lock:
-            return records.chunks(self._conn, [int(i) for i in ids])
+            return queries.chunks(self._conn, [int(i) for i in ids])
 
     # -- writing -----------------------------------------------------------
     @contextmanager
@@ -367,7 +367,7 @@ class IndexStore:
         if len(base.vectors) == len(base.lexical) and base.vectors.suits(self._state().chunks, kind):
             seen = int(base.lexical.ids[-1]) if len(base.lexical.ids) else 0
             with self._lock:
-                gen, live, ids, blobs, texts, articles = records.delta(self._conn, seen)
+                gen, live, ids, blobs, texts, articles = queries.delta(self._conn, seen)
             known = base.lexical.live_ids()
             removed = np.setdiff1d(known, np.asarray(live, dtype=np.int64), assume_unique=True)
             if len(known) - len(removed) + len(ids) == len(live):
@@ -377,13 +377,13 @@ class IndexStore:
         gen, ids, blobs, texts, articles = self._all_chunks()
         return views.build(gen, self.settings.dim, ids, blobs, texts, kind), articles, len(ids)
 
-    def _all_chunks(self) -> records.AllChunks:
+    def _all_chunks(self) -> queries.AllChunks:
         with self._lock:
-            return records.all_chunks(self._conn)
+            return queries.all_chunks(self._conn)
 
-    def _state(self) -> records.State:
+    def _state(self) -> queries.State:
         with self._lock:
-            return records.state(self._conn)
+            return queries.state(self._conn)
 
 
 def _check_dim(chunk: NewChunk, dim: int) -> None:

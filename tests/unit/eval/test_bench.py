@@ -225,17 +225,17 @@ def test_stored_articles_hands_another_engine_the_same_index(make_assistant, tmp
     """The copy ``qa bench --store`` makes holds the same articles, chunk texts, spans
     and vectors."""
     from eval.benchengine import copy_index
-    from index.storage import records
+    from index.storage import queries
 
     a = make_assistant("source", model="hash:64")
     a.add(sorted((shared(SQUAD) / "articles").iterdir())[:3])
     a.close()
     done = copy_index(a.directory, tmp_path / "copy", "local")
-    with records.reading(a.directory) as src, records.reading(tmp_path / "copy") as dst:
-        assert done["chunks"] == records.chunk_count(src) == records.chunk_count(dst) > 0
-        assert records.article_texts(src) == records.article_texts(dst)
-        assert records.indexed_texts(src) == records.indexed_texts(dst)
-        ours = [(r[0], r[1]) for r in records.chunk_positions(src)]
-        theirs = [(r[0], r[1]) for r in records.chunk_positions(dst)]
+    with queries.reading(a.directory) as src, queries.reading(tmp_path / "copy") as dst:
+        assert done["chunks"] == queries.chunk_count(src) == queries.chunk_count(dst) > 0
+        assert queries.article_texts(src) == queries.article_texts(dst)
+        assert queries.indexed_texts(src) == queries.indexed_texts(dst)
+        ours = [(r[0], r[1]) for r in queries.chunk_positions(src)]
+        theirs = [(r[0], r[1]) for r in queries.chunk_positions(dst)]
         assert ours == theirs
-        assert [r[2] for r in records.chunk_positions(src)] == [r[2] for r in records.chunk_positions(dst)]
+        assert [r[2] for r in queries.chunk_positions(src)] == [r[2] for r in queries.chunk_positions(dst)]
