@@ -1,5 +1,6 @@
 """The command line's web options (``qa ingest --feed``, ``--timeout``, ``--delay``)
-and the ``qa watch`` command. Only :mod:`ui.cli` imports this."""
+and the ``qa watch`` command. Only the command line (:mod:`ui.cli`, :mod:`ui.cliargs`)
+imports this."""
 
 from __future__ import annotations
 

@@ -207,7 +207,7 @@ def test_serve_binds_to_localhost_unless_told_otherwise():
     import inspect
 
     from ui import app
-    from ui.cli import build_parser
+    from ui.cliargs import build_parser
 
     assert build_parser().parse_args(["serve"]).host == "127.0.0.1"
     assert inspect.signature(app.serve).parameters["host"].default == "127.0.0.1"
@@ -215,7 +215,7 @@ def test_serve_binds_to_localhost_unless_told_otherwise():
 
 
 def test_login_comes_from_auth_or_the_environment(monkeypatch):
-    from ui.cli import build_parser
+    from ui.cliargs import build_parser
 
     monkeypatch.setenv("QA_AUTH", "alice:secret")
     assert build_parser().parse_args(["serve"]).auth == "alice:secret"
