@@ -47,7 +47,8 @@ _LENGTH_Q = re.compile(r"\bhow (?:long|fast|quickly)\b", re.I)  # a time ("in 2:
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|old|far|big|large|high|tall|often)\b"
     r"|\b(?:what|which) (?:percentage|percent|number|amount|share|proportion|fraction|rate|level)\b"
-    r"|\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:[a-z-]+ ){0,2}?(?:population|size|total|score|rate"
+    r"|\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:[a-z-]+ ){0,2}?"  # "the tariff rate"
+    r"(?:population|size|total|score|rate"
     r"|age|attendance|death toll)\b",  # a cost, a price, a fee ...: a sum of money (_MONEY_Q, asked first)
     re.I,
 )
@@ -55,7 +56,8 @@ _MONEY_Q = re.compile(
     r"\bhow much (?:money\b|in\b|(?:[\w'.-]+\s+){0,8}?(?:cost|costs|costing|pay|pays|paid|spend|spends|spent"
     r"|charge|charges|charged|earn|earns|earned|raise|raised|worth|sell|sold|fetch|fetched|invest|invested"
     r"|owe|owed|lose|lost|save|saved)\b)|\bhow expensive\b|\bat what price\b|\bfor how much\b"
-    r"|\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:[a-z-]+ ){0,2}?(?:cost|price|fare|fee|budget|salary"
+    r"|\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:[a-z-]+ ){0,2}?"  # "the average cost"
+    r"(?:cost|price|fare|fee|budget|salary"
     r"|value|bill|fine|prize|revenue|profit|wage)s?\b"
     r"|\bwhat did (?:it|they|the [a-z]+) cost\b",
     re.I,

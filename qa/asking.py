@@ -99,7 +99,7 @@ def evidence(
     if swap is not None:  # "What about Carney?" after a say-question: Carney's words, if quoted
         found = _gather(models, snap, swap.query, k, mode, filters, weight, calibration)
         named = SayQuestion(swap.speaker, None).speaker_names
-        if any(c.speaker and names_speaker(c.speaker, named) for c in found[2]):
+        if any(c.said_by and names_speaker(c.said_by, named) for c in found[2]):
             query = swap.query
         else:
             found = _gather(models, snap, query, k, mode, filters, weight, calibration)

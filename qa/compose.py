@@ -35,7 +35,7 @@ import numpy as np
 from index import article_day, tokenize
 from qa.calibration import Calibration
 from qa.evidence import Candidate, question_terms, softmax
-from qa.quotes import SayQuestion, has_words, names_speaker, reported_speaker
+from qa.quotes import SayQuestion, has_words, introduced_as, names_speaker
 from qa.sentences import coverage
 
 NO_ANSWER = "I could not find an answer to that in the indexed articles."
@@ -192,12 +192,15 @@ def _say_pool(
     names, role = say.speaker_names, say.role_words
     if role:  # "the transport coordinator": the people the passages introduce with that role
         roled = (c for c in candidates if has_words(c.sentence, role))
-        introduced = (c.speaker or reported_speaker(c.sentence) for c in roled)
+        introduced = (c.said_by for c in roled)
         names = [n for n in introduced if n]
 
-    def speaks(c: Candidate) -> bool:  # a quote by the speaker: by name, or introduced with the role
-        by_role = bool(role) and has_words(c.sentence, role)
-        return bool(c.speaker) and (by_role or any(names_speaker(c.speaker, n.split()) for n in names))
+    def speaks(c: Candidate) -> bool:  # the speaker's words: by name, or introduced with the role
+        who = c.said_by
+        if not who:
+            return False
+        by_role = has_words(c.sentence, role) if role else introduced_as(c.sentence, say.speaker, who)
+        return by_role or any(names_speaker(who, n.split()) for n in names)
 
     def mentions(c: Candidate) -> bool:
         return has_words(c.sentence, role) if role else names_speaker(c.sentence, names)

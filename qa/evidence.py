@@ -33,7 +33,7 @@ import numpy as np
 
 from index import SentenceVectors, is_prose, sentence_spans, tokenize
 from qa.answertype import answer_type, degree
-from qa.quotes import is_quote, opens_quote, speaker_of
+from qa.quotes import is_quote, opens_quote, reported_speaker, speaker_of
 from qa.sentences import coverage, sentences, similarities
 from qa.types import Passage
 
@@ -54,6 +54,12 @@ class Candidate:
     features: tuple[float, ...]
     speaker: str | None = None  # who the sentence quotes, when it is a quote
     previous_terms: frozenset[str] = frozenset()  # those of the sentence before it
+
+    @property
+    def said_by(self) -> str | None:
+        """Whose words the sentence gives: the speaker of its quote, or the person next
+        to its speech verb ("Karoline Leavitt confirmed that trade ... were central topics")."""
+        return self.speaker or reported_speaker(self.sentence)
 
     def feature(self, name: str) -> float:
         return self.features[FEATURES.index(name)]

@@ -25,7 +25,8 @@ _SAY_QUESTION = re.compile(
 _SPEECH_WORDS = (
     "said|says|say|saying|told|tells|stated|states|added|adds|noted|notes|emphasi[sz]ed|stressed|"
     "explained|insisted|warned|argued|declared|remarked|asked|replied|responded|announced|"
-    "acknowledged|admitted|claimed|wrote|continued|called|calling|noting|describing|described"
+    "acknowledged|admitted|claimed|wrote|continued|called|calling|noting|describing|described|"
+    "confirmed|confirms|urged|urges|pledged|pledges|vowed|vows|promised|promises|predicted|predicts"
 )
 _SPEECH = re.compile(rf"\b(?:{_SPEECH_WORDS}|according to)\b", re.IGNORECASE)
 _QUOTE = re.compile('[\u201c\u201d"]')
@@ -79,6 +80,22 @@ class SayQuestion:
         if not words or any(_is_cap(w) for w in words if w):
             return []
         return [w.lower() for w in words if w and w.lower() not in _OPENERS]
+
+
+def introduced_as(sentence: str, speaker: str, who: str) -> bool:
+    """Whether ``sentence`` introduces its speaker ``who`` with every word a question used
+    for a speaker it names by a role: just before the name ("White House spokeswoman
+    Karoline Leavitt confirmed ...") or after it between commas ("Leavitt, the White House
+    spokeswoman, said"). False when those words hold no role ("Trump")."""
+    words = [re.sub(r"['\u2019]s$", "", w).strip(".,'\u2019") for w in speaker.split()]
+    words = [w for w in words if w and w.lower() not in _OPENERS]
+    at = sentence.find(who)
+    if at < 0 or not any(w.lower() in _ROLE_TITLES for w in words):
+        return False
+    before = " ".join(sentence[:at].split()[-_WINDOW:])
+    rest = sentence[at + len(who) :]
+    after = rest.split(",")[1] if rest.startswith(",") and rest.count(",") >= 2 else ""
+    return has_words(before, words) or has_words(after, words)
 
 
 def has_words(sentence: str, words: Sequence[str]) -> bool:

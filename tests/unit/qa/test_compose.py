@@ -163,6 +163,26 @@ def test_a_say_answer_quotes_the_speaker_and_says_when_not_on_the_topic_asked():
     assert got.status == "declined" and got.note == "The indexed articles do not quote Sheinbaum."
 
 
+def test_reported_speech_is_the_speakers_words_by_name_or_by_the_role_asked():
+    """A new user's "What did the White House spokeswoman say?" was told the articles
+    quote none of her words: "Leavitt confirmed that ..." is what she said."""
+    reported = "White House spokeswoman Karoline Leavitt confirmed that trade was a central topic."
+    about = "Reporters asked the White House spokeswoman about the schedule."  # about her, not her words
+    quote = "“We have natural conflict,” Trump said."
+    cal = _calibration(answer_at=0.0, tentative_at=0.0)
+    cands = gather("x", None, [_passage(f"{quote} {about} {reported}")], FLAT, {})
+    assert [c.said_by for c in cands] == ["Trump", "Reporters", "Karoline Leavitt"]  # "asked": speech
+    for q in ("What did the White House spokeswoman say?", "What did Leavitt say?"):
+        got = compose(q, gather(q, None, [_passage(f"{quote} {about} {reported}")], FLAT, {}), cal, FLAT,
+                      parse_say_question(q))  # fmt: skip
+        assert [c.sentence for c in got.picked] == [reported] and got.note is None, q
+        assert got.evidence[-1] == 1.0  # her words (no topic asked)
+    q = "What did the spokeswoman say?"  # a role alone: whoever the passages introduce with it
+    got = compose(q, gather(q, None, [_passage(f"{quote} {reported}")], FLAT, {}), cal, FLAT,
+                  parse_say_question(q))  # fmt: skip
+    assert [c.sentence for c in got.picked] == [reported]
+
+
 def _article(article_id: str, title: str, text: str) -> Passage:
     return Passage(article_id=article_id, title=title, text=text, start=0, end=len(text), score=1.0)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from qa.quotes import attributed, parse_say_question, reported_speaker, speaker_of
+from qa.quotes import attributed, introduced_as, parse_say_question, reported_speaker, speaker_of
 from qa.rewrite import rewrite
 
 
@@ -233,7 +233,22 @@ def test_a_say_question_by_role_answers_with_the_quotes_of_the_one_with_that_rol
     assert mayor.status == "answer" and mayor.note is None
     assert [c.speaker for c in mayor.citations] == ["Denis Kowal"]
     coordinator = a.ask("What did the transport coordinator say?")
-    assert coordinator.citations[0].speaker == "Pavel Druzhin" and coordinator.note is None
-    assert coordinator.answer.startswith('Pavel Druzhin: "We will be ready before winter,"')
+    assert coordinator.note is None and [c.speaker for c in coordinator.citations] == [None, "Pavel Druzhin"]
+    assert coordinator.answer == (  # his words, told and quoted; the quote's "he" named
+        "Regional transport coordinator Pavel Druzhin told reporters the depot would hold forty buses. [1] "
+        'Pavel Druzhin: "We will be ready before winter," he said. [2]'
+    )
     chief = a.ask("What did the fire chief say?")
     assert chief.status == "declined" and "do not quote the fire chief" in (chief.note or "")
+
+
+def test_a_speaker_asked_by_role_and_title_is_found_by_those_words():
+    lead = "White House spokeswoman Karoline Leavitt confirmed that trade was a central topic."
+    assert reported_speaker(lead) == "Karoline Leavitt"  # "confirmed" is a speech verb
+    assert introduced_as(lead, "the White House spokeswoman", "Karoline Leavitt")
+    later = "Karoline Leavitt, the White House spokeswoman, said trade was central."
+    assert introduced_as(later, "the White House spokeswoman", "Karoline Leavitt")
+    assert not introduced_as(lead, "the Canadian spokeswoman", "Karoline Leavitt")  # every word asked
+    assert not introduced_as(lead, "White House", "Karoline Leavitt")  # no role: a name is matched by name
+    asked = "Reporters asked the White House spokeswoman about the schedule."  # not her words
+    assert not introduced_as(asked, "the White House spokeswoman", "Reporters")
