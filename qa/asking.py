@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from index import Embedder, InputError, Snapshot, StorageEngine
 from qa.calibration import Calibration
 from qa.citations import citations, lead, one_copy
-from qa.compose import NO_ANSWER, compose
+from qa.compose import NO_ANSWER, compose, words_of
 from qa.evidence import Evidence, gather
-from qa.quotes import SayQuestion, names_speaker, parse_say_question
+from qa.quotes import SayQuestion, parse_say_question
 from qa.retrieve import MODES, Filters, SentenceStep, retrieve
 from qa.rewrite import rewrite, speaker_swap
 from qa.terms import weigher
@@ -98,8 +98,7 @@ def evidence(
     swap = speaker_swap(question, history)
     if swap is not None:  # "What about Carney?" after a say-question: Carney's words, if quoted
         found = _gather(models, snap, swap.query, k, mode, filters, weight, calibration)
-        named = SayQuestion(swap.speaker, None).speaker_names
-        if any(c.said_by and names_speaker(c.said_by, named) for c in found[2]):
+        if words_of(found[2], SayQuestion(swap.speaker, None)):
             query = swap.query
         else:
             found = _gather(models, snap, query, k, mode, filters, weight, calibration)

@@ -189,25 +189,11 @@ def _say_pool(
     well they are the speaker's words on the topic (1: quotes of the speaker naming the
     topic, 0.5: the speaker's quotes, 0: not the speaker's words); and what to say if
     the answer turns out tentative (the quotes do not name the topic)."""
-    names, role = say.speaker_names, say.role_words
-    if role:  # "the transport coordinator": the people the passages introduce with that role
-        roled = (c for c in candidates if has_words(c.sentence, role))
-        introduced = (c.said_by for c in roled)
-        names = [n for n in introduced if n]
-
-    def speaks(c: Candidate) -> bool:  # the speaker's words: by name, or introduced with the role
-        who = c.said_by
-        if not who:
-            return False
-        by_role = has_words(c.sentence, role) if role else introduced_as(c.sentence, say.speaker, who)
-        return by_role or any(names_speaker(who, n.split()) for n in names)
-
-    def mentions(c: Candidate) -> bool:
-        return has_words(c.sentence, role) if role else names_speaker(c.sentence, names)
-
-    quotes = [i for i, c in enumerate(candidates) if speaks(c)]
+    quotes = words_of(candidates, say)
     if not quotes:
-        if any(mentions(c) for c in candidates):
+        role = say.role_words
+        if any(has_words(c.sentence, role) if role else names_speaker(c.sentence, say.speaker_names)
+               for c in candidates):  # fmt: skip
             about = f" about {say.topic}" if say.topic else ""
             note = (
                 f"The articles mention {say.speaker} but quote none of {say.speaker}'s words{about}; "
@@ -230,6 +216,25 @@ def _say_pool(
         f"this is what {say.speaker} said."
     )
     return quotes, None, 0.5, aside
+
+
+def words_of(candidates: Sequence[Candidate], say: SayQuestion) -> list[int]:
+    """Which candidates give the speaker's words (a quote or reported speech): by name, or,
+    for a speaker asked by role, introduced with that role."""
+    names, role = say.speaker_names, say.role_words
+    if role:  # "the transport coordinator": the people the passages introduce with that role
+        roled = (c for c in candidates if has_words(c.sentence, role))
+        introduced = (c.said_by for c in roled)
+        names = [n for n in introduced if n]
+
+    def speaks(c: Candidate) -> bool:
+        who = c.said_by
+        if not who:
+            return False
+        by_role = has_words(c.sentence, role) if role else introduced_as(c.sentence, say.speaker, who)
+        return by_role or any(names_speaker(who, n.split()) for n in names)
+
+    return [i for i, c in enumerate(candidates) if speaks(c)]
 
 
 def _names_topic(topic: dict[str, float], c: Candidate) -> float:

@@ -82,6 +82,11 @@ class SayQuestion:
         return [w.lower() for w in words if w and w.lower() not in _OPENERS]
 
 
+def is_role(phrase: str) -> bool:
+    """Whether a phrase names someone by a role ("the mayor", "the White House spokeswoman")."""
+    return any(w.lower().strip(".,") in _ROLE_TITLES for w in phrase.split())
+
+
 def introduced_as(sentence: str, speaker: str, who: str) -> bool:
     """Whether ``sentence`` introduces its speaker ``who`` with every word a question used
     for a speaker it names by a role: just before the name ("White House spokeswoman

@@ -7,7 +7,8 @@ about X?', 'And X?', 'How about X?') is the previous question with X in place
 of the phrase it stands for: 'Who won the women's race?' then 'What about the
 men's race?' becomes 'Who won the men's race?'. Where no phrase is safe to
 replace, X is searched with the previous question's topic in brackets ('the
-half marathon (won the women's race)'). 'What about Carney, what was his aim?'
+half marathon (won the women's race)'), or, when X says "his" or "her", with the
+previous question's names ('his view on the pact (Trump)'). 'What about Carney, what was his aim?'
 asks its own question about X: 'What was his aim? (Carney)'. A question with a
 pronoun and no name of its own gets the previous question's names appended.
 """
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qa.quotes import names_speaker, parse_say_question
+from qa.quotes import is_role, names_speaker, parse_say_question
 
 _ASKING = (
     r"what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|could|will|would|"
@@ -33,6 +34,7 @@ _WHAT_ABOUT = re.compile(
 _THEN_ASKS = re.compile(rf"^(?P<topic>[^,;:]+?)\s*[,;:]\s*(?P<question>(?:{_ASKING})\b.+)$", re.IGNORECASE)
 _IT = {"it", "that", "this", "them", "those", "these", "him", "her"}
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|that|this|there|then)\b", re.I)
+_PERSON = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w.\u2019'-]*(?:\s+[A-Z][\w.\u2019'-]*)*")
 _SKIP_NAMES = {"What", "Who", "When", "Where", "Why", "How", "Which", "And", "Did", "Does", "Is", "The", "A"}
 
@@ -72,7 +74,13 @@ def rewrite(question: str, history: Sequence[Any] | None) -> str:
             return f"{rest[0].upper()}{rest[1:]}? ({asked.group('topic')})"
         if prev_say is not None:
             return f"What did {prev_say.speaker} say about {topic}?"
-        return substitute(prev, topic) or f"{topic} ({_content(prev)})"
+        substituted = substitute(prev, topic)
+        if substituted:
+            return substituted
+        carried = " ".join(names(prev))
+        if _PERSON.search(topic) and carried:  # "his view on the pact": whose, not what was asked before
+            return f"{topic} ({carried})"
+        return f"{topic} ({_content(prev)})"
     if _PRONOUN.search(question) and not names(question):
         carried = " ".join(names(prev))
         if carried:
@@ -91,9 +99,10 @@ class SpeakerSwap:
 def speaker_swap(question: str, history: Sequence[Any] | None) -> SpeakerSwap | None:
     """'What about Carney?' after 'What did Trump say about USMCA?' may ask what Carney
     said about USMCA, or what Trump said about Carney. :func:`rewrite` gives the second;
-    this the first, for a name (capitalised words, not an acronym such as 'NAFTA') that
-    is not the previous speaker or topic. The assistant answers with it when the articles
-    quote X (``Assistant.evidence``), else with :func:`rewrite`'s reading."""
+    this the first, for a name (capitalised words, not an acronym such as 'NAFTA') or a
+    role ('the White House spokeswoman', 'the mayor') that is not the previous speaker or
+    topic. The assistant answers with it when the articles give X's words, quoted or
+    reported (``Assistant.evidence``), else with :func:`rewrite`'s reading."""
     turns = user_turns(history)
     m = _WHAT_ABOUT.match(question)
     if not turns or m is None:
@@ -103,7 +112,9 @@ def speaker_swap(question: str, history: Sequence[Any] | None) -> SpeakerSwap | 
         return None
     name = (m.group("topic") or m.group("topic2")).strip()
     words = name.split()
-    if not all(_is_cap(w) and not w.isupper() for w in words) or len(words) > 4:
+    if len(words) > 4 or not (
+        all(_is_cap(w) and not w.isupper() for w in words) or is_role(name)  # "the White House spokeswoman"
+    ):
         return None
     if names_speaker(f"{prev_say.speaker} {prev_say.topic}", [name]):
         return None

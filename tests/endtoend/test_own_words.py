@@ -45,6 +45,19 @@ def test_what_about_a_name_the_articles_never_quote_keeps_the_speaker(seed_assis
     assert got.query == "What did Trump say about Canada?"
 
 
+def test_reported_speech_is_what_a_speaker_said_and_a_role_can_follow_up(seed_assistant):
+    """A new user's try: "What did the White House spokeswoman say?" was told the article
+    quotes none of her words ("Leavitt confirmed that ..." is no quotation), and "And the
+    White House spokeswoman?" after a say-question about Carney answered with Carney."""
+    leavitt = "Karoline Leavitt confirmed"
+    got = seed_assistant.ask("What did the White House spokeswoman say?")
+    assert got.status != "declined" and got.note is None and leavitt in got.citations[0].sentence
+    before = ["What did Carney say about competing with the Americans?"]
+    got = seed_assistant.ask("And the White House spokeswoman?", history=before)
+    assert got.query == "What did the White House spokeswoman say about competing with the Americans?"
+    assert leavitt in got.citations[0].sentence
+
+
 def test_a_he_said_quote_names_its_speaker(seed_assistant):
     got = seed_assistant.ask("What did Carney say about competition?")
     quote = next(c for c in got.citations if "In areas where we compete" in c.sentence)

@@ -66,6 +66,13 @@ def test_without_a_safe_substitution_x_is_searched_with_the_previous_topic():
         "What about Birchmont Academy?", ["Which school won the Cedar Valley robotics challenge?"]
     ) == ("Birchmont Academy (school won the Cedar Valley robotics challenge)")
     assert rewrite("And the half marathon?", [RACE]) == "the half marathon (won the women's race)"
+    # "his"/"her": whose, so the previous question's names, not its other words ("describe")
+    previous = ["How did Trump describe the Canadian prime minister?"]
+    got = rewrite("What about his view on the trade pact?", previous)
+    assert got == "his view on the trade pact (Trump Canadian)"
+    previous = ["What nickname did traders give the Mexican currency?"]  # "its": the thing asked about
+    got = rewrite("What about its rate?", previous)
+    assert got == "its rate (nickname did traders give the Mexican currency)"
 
 
 def test_a_say_question_keeps_its_speaker():
@@ -99,6 +106,9 @@ def test_what_about_a_name_after_a_say_question_may_swap_the_speaker():
     assert rewrite("What about Carney?", say) == "What did Trump say about Carney?"  # the other reading
     for follow_up in ("What about NAFTA?", "What about tariffs?", "What about Trump?", "What about it?"):
         assert speaker_swap(follow_up, say) is None, follow_up
+    role = speaker_swap("And the White House spokeswoman?", say)  # a role, lower-case or not
+    assert role is not None and role.query == "What did the White House spokeswoman say about USMCA?"
+    assert speaker_swap("What about the mayor?", say).speaker == "the mayor"
     assert speaker_swap("What about Carney?", ["Who won the race?"]) is None
     assert speaker_swap("What about Carney?", []) is None
 
