@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from index import Embedder, InputError, Snapshot, StorageEngine
 from qa.calibration import Calibration
-from qa.citations import citations, lead, one_copy
+from qa.citations import answer_text, citations, one_copy
 from qa.compose import NO_ANSWER, compose, words_of
 from qa.evidence import Evidence, gather
 from qa.quotes import SayQuestion, parse_say_question
@@ -143,9 +143,7 @@ def answer_from(
     composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages)
     t4 = time.perf_counter()
     cited = citations(composed, found.snapshot or store.snapshot())
-    text = " ".join(
-        f"{lead(c)}{c.sentence} [{cite.n}]" for c, cite in zip(composed.picked, cited, strict=True)
-    )
+    text = answer_text(composed.picked, cited)
     timings = found.timings_ms | {"compose": (t4 - t3) * 1000, "total": (t4 - found.started) * 1000}
     return Answer(
         question=found.question,

@@ -4,10 +4,12 @@ quote that names them only as "he" or "she"."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from index import Snapshot, page_of
 from qa.compose import Composed
 from qa.evidence import Candidate
-from qa.quotes import names_speaker
+from qa.quotes import names_speaker, opens_quote
 from qa.types import Citation, Passage
 
 
@@ -46,8 +48,25 @@ def citations(composed: Composed, snap: Snapshot) -> tuple[Citation, ...]:
     return tuple(out)
 
 
-def lead(c: Candidate) -> str:
-    """``"Trump: "`` before a quote whose speaker the sentence names only as "he" or "she"."""
-    if c.speaker and not names_speaker(c.sentence, c.speaker.split()):
-        return f"{c.speaker}: "
-    return ""
+def lead(c: Candidate, before: Candidate | None = None) -> str:
+    """``"Trump: "`` before a quote whose speaker the sentence names only as "he" or "she";
+    none when the answer's sentence ``before`` it is the one right before it in the article
+    and opens the quotation this one goes on with ("Trump: “We have natural conflict. [2]
+    We also have mutual love ...,” he said [3]")."""
+    if not c.speaker or names_speaker(c.sentence, c.speaker.split()):
+        return ""
+    goes_on = (
+        before is not None
+        and before.passage.article_id == c.passage.article_id
+        and 0 <= c.start - before.end <= 2  # the next sentence: a space or a line break between
+        and opens_quote(before.sentence)
+    )
+    return "" if goes_on else f"{c.speaker}: "
+
+
+def answer_text(picked: Sequence[Candidate], cited: Sequence[Citation]) -> str:
+    """The answer: each picked sentence, its speaker's label where it needs one, and its number."""
+    return " ".join(
+        f"{lead(c, picked[i - 1] if i else None)}{c.sentence} [{cite.n}]"
+        for i, (c, cite) in enumerate(zip(picked, cited, strict=True))
+    )

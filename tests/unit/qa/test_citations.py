@@ -1,0 +1,31 @@
+"""The answer's text from its picked sentences: the speaker's label where the sentence
+names them only as "he" or "she", once per quotation."""
+
+from qa.citations import answer_text, lead
+from qa.evidence import gather
+from qa.types import Citation, Passage
+
+FLAT = lambda _t: 1.0  # noqa: E731 - every term weighs the same
+
+
+def _cands(text: str):
+    p = Passage(article_id="a", title="Notes", text=text, start=0, end=len(text), score=1.0)
+    return gather("What did Trump say?", None, [p], FLAT, {})
+
+
+def _cite(n: int) -> Citation:
+    return Citation(n=n, article_id="a", title="Notes", date=None, source=None, url=None, sentence="",
+                    passage="", start=0, end=0, score=0.0)  # fmt: skip
+
+
+def test_a_he_said_quote_gets_its_speakers_label_once_per_quotation():
+    opens = "“We have natural conflict."
+    goes_on = "We also have mutual love,” he said."
+    cands = _cands(f"Trump met Carney at the White House on Tuesday. {opens} {goes_on}")
+    first, second = (c for c in cands if c.sentence in (opens, goes_on))
+    assert first.speaker == second.speaker == "Trump"
+    assert lead(first) == lead(second) == "Trump: "  # alone, each needs the label
+    assert lead(second, first) == ""  # right after the sentence that opens the quotation: no repeat
+    text = answer_text([first, second], [_cite(1), _cite(2)])
+    assert text == f"Trump: {opens} [1] {goes_on} [2]"
+    assert answer_text([second, first], [_cite(1), _cite(2)]) == f"Trump: {goes_on} [1] Trump: {opens} [2]"
