@@ -158,6 +158,8 @@ def _require_index(index_dir: str, config: Any, hint: str = "") -> None:
     from index.errors import IndexCorruptError
     from index.storage import engine_exists
 
+    if config.store in (None, "local") and os.path.isfile(index_dir):
+        raise IndexCorruptError(f"{index_dir} is a file, not an index folder; give a folder with --index DIR")
     if not engine_exists(index_dir, config):
         store = f" --store {config.store}" if config.store else ""
         local = config.store in (None, "local")

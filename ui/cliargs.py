@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping
-from typing import NoReturn
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn
 
 from index import ChunkSettings
 from qa import MODES
@@ -55,8 +55,21 @@ EXAMPLES = {
 class _Parser(argparse.ArgumentParser):
     """argparse, with a wrong command line told in one line (not the usage block)."""
 
+    commands: dict[str, argparse.ArgumentParser]
+
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}; '{self.prog} --help' shows the options\n")
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        """An option no command knows is told by that command's parser ("'qa ask --help'
+        shows the options"), not the top one's."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            commands = getattr(self, "commands", {})
+            (commands.get(getattr(parsed, "command", None)) or self).error(
+                f"unrecognized arguments: {' '.join(extra)}"
+            )
+        return parsed
 
 
 def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
@@ -70,6 +83,7 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
         epilog="Run 'qa COMMAND --help' for each command's options and examples.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.commands = {}
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(
@@ -79,6 +93,7 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
             epilog=EXAMPLES.get(name),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        parser.commands[name] = p
         if name not in ("serve", "eval", "doctor"):
             p.add_argument(
                 "--index",

@@ -55,12 +55,15 @@ def test_search_stats_and_remove(index, tmp_path):
         (["ask", "   ", "--index", "{index}"], "the question is empty"),
         (["ask", "tariffs?", "--index", "{index}", "-k", "0"], "positive whole number"),
         (["ask", "tariffs?", "--index", "{missing}"], "no index at"),
+        (["ask", "tariffs?", "--index", "{afile}"], "is a file, not an index folder"),  # not 'qa ingest' it
+        (["stats", "--index", "{afile}"], "is a file, not an index folder"),
         (["remove", "nope", "--index", "{index}"], "no article with id 'nope'"),
         (["ingest", "{missing}", "--index", "{index}", "--model", "hash:64"], "dimension"),
     ],
 )
 def test_errors_are_one_line_and_nonzero(index, tmp_path, args, message):
-    args = [a.format(index=index, missing=tmp_path / "missing") for a in args]
+    (tmp_path / "notes.txt").write_text("a file")
+    args = [a.format(index=index, missing=tmp_path / "missing", afile=tmp_path / "notes.txt") for a in args]
     proc = qa(*args, check=False)
     assert proc.returncode == 1
     lines = proc.stderr.strip().splitlines()

@@ -17,6 +17,7 @@ def test_a_wrong_command_line_is_one_line_naming_the_help(tmp_path):
     for args, words in (
         (("ask", "--index", tmp_path), ("qa ask: error:", "QUESTION", "'qa ask --help'")),
         (("frobnicate",), ("qa: error:", "frobnicate", "'qa --help'")),
+        (("ask", "tariffs?", "--bogus"), ("qa ask: error:", "--bogus", "'qa ask --help'")),
         (("ingest", "--chunk-size", "abc", "x"), ("qa ingest: error:", "--chunk-size", "'qa ingest --help'")),
     ):
         done = run_qa(*args)
