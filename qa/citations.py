@@ -5,6 +5,7 @@ quote that names them only as "he" or "she"."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from index import Snapshot, page_of
 from qa.compose import Composed
@@ -48,20 +49,41 @@ def citations(composed: Composed, snap: Snapshot) -> tuple[Citation, ...]:
     return tuple(out)
 
 
-def lead(c: Candidate, before: Candidate | None = None) -> str:
-    """``"Trump: "`` before a quote whose speaker the sentence names only as "he" or "she";
-    none when the answer's sentence ``before`` it is the one right before it in the article
-    and opens the quotation this one goes on with ("Trump: “We have natural conflict. [2]
-    We also have mutual love ...,” he said [3]")."""
+class Cited(Protocol):
+    """A sentence in an answer: a :class:`Candidate` or a :class:`Citation`."""
+
+    @property
+    def speaker(self) -> str | None: ...
+    @property
+    def sentence(self) -> str: ...
+    @property
+    def article_id(self) -> str: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+def speaker_label(c: Cited, before: Cited | None = None) -> str | None:
+    """The speaker to name before a quote whose sentence names them only as "he" or
+    "she"; None when the sentence names them, or when the answer's sentence ``before`` it
+    is the one right before it in the article and opens the quotation this one goes on
+    with ("Trump: “We have natural conflict. [2] We also have mutual love ...,” he said [3]")."""
     if not c.speaker or names_speaker(c.sentence, c.speaker.split()):
-        return ""
+        return None
     goes_on = (
         before is not None
-        and before.passage.article_id == c.passage.article_id
+        and before.article_id == c.article_id
         and 0 <= c.start - before.end <= 2  # the next sentence: a space or a line break between
         and opens_quote(before.sentence)
     )
-    return "" if goes_on else f"{c.speaker}: "
+    return None if goes_on else c.speaker
+
+
+def lead(c: Cited, before: Cited | None = None) -> str:
+    """``"Trump: "`` where :func:`speaker_label` names the speaker, else empty."""
+    name = speaker_label(c, before)
+    return f"{name}: " if name else ""
 
 
 def answer_text(picked: Sequence[Candidate], cited: Sequence[Citation]) -> str:

@@ -56,6 +56,10 @@ class Candidate:
     previous_terms: frozenset[str] = frozenset()  # those of the sentence before it
 
     @property
+    def article_id(self) -> str:
+        return self.passage.article_id
+
+    @property
     def said_by(self) -> str | None:
         """Whose words the sentence gives: the speaker of its quote, or the person next
         to its speech verb ("Karoline Leavitt confirmed that trade ... were central topics")."""

@@ -49,6 +49,7 @@ details.qa-more { margin-bottom: 0.3em; }
 details.qa-more summary { cursor: pointer; font-size: 0.92em; }
 details.qa-more summary .qa-meta { display: inline; white-space: nowrap; margin-left: 0.3em; }
 .qa-rank { color: var(--body-text-color-subdued); }
+.qa-opening { font-size: 0.88em; color: var(--body-text-color-subdued); margin: 0.1em 0 0 1.4em; }
 .qa-stats { display: flex; gap: 1.5em; flex-wrap: wrap; margin: 0.2em 0 0.6em; }
 .qa-stat-v { font-size: 1.3em; font-weight: 600; }
 .qa-stat-k { color: var(--body-text-color-subdued); font-size: 0.8em; text-transform: uppercase; }

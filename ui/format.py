@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
 
+from qa.citations import speaker_label
 from qa.types import Answer, Citation, Passage
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
@@ -60,18 +61,22 @@ def answer_parts(answer: Answer, turn: int = 0) -> list[str]:
         if answer.passages:
             text += " _" + escape_markdown("The closest passages are under Sources.") + "_"
         return [text]
-    parts = [f"{_lead(c)}{escape_markdown(c.sentence)} {cite_link(turn, c.n)}" for c in answer.citations]
+    cites = answer.citations
+    parts = [
+        f"{_lead(c, cites[i - 1] if i else None)}{escape_markdown(c.sentence)} {cite_link(turn, c.n)}"
+        for i, c in enumerate(cites)
+    ]
     if answer.status == "tentative":
         note = escape_markdown(answer.note or "These sentences may not answer the question.")
         parts[0] = f"**Not sure:** _{note}_\n\n{parts[0]}"
     return parts
 
 
-def _lead(c: Citation) -> str:
-    """The speaker's name before a quote whose sentence names them only as "he" or "she"."""
-    if c.speaker and not any(w.lower() in c.sentence.lower() for w in c.speaker.split()):
-        return f"**{escape_markdown(c.speaker)}:** "
-    return ""
+def _lead(c: Citation, before: Citation | None = None) -> str:
+    """The speaker's name before a quote whose sentence names them only as "he" or "she"
+    (once per quotation: :func:`qa.citations.speaker_label`)."""
+    name = speaker_label(c, before)
+    return f"**{escape_markdown(name)}:** " if name else ""
 
 
 def answer_markdown(answer: Answer, turn: int = 0) -> str:
@@ -202,11 +207,21 @@ def also_in_html(c: Citation) -> str:
     return f"<div class='qa-also'>Also in: {'; '.join(items)}</div>"
 
 
+OPENING_WORDS = 12  # of a folded passage, shown after its title: passages of one article differ there
+
+
+def opening(text: str, words: int = OPENING_WORDS) -> str:
+    """The first ``words`` words of a passage, with "…" when it goes on."""
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
 def _passage_item(p: Passage, rank: int) -> str:
     return (
         "<details class='qa-more'>"
         f"<summary><span class='qa-rank'>#{rank}</span> {html.escape(p.title)} "
-        f"<span class='qa-meta'>{meta_html(p.date, p.source, p.url)}</span></summary>"
+        f"<span class='qa-meta'>{meta_html(p.date, p.source, p.url)}</span>"
+        f"<div class='qa-opening'>{html.escape(opening(p.text))}</div></summary>"
         f"<div class='qa-passage'>{html.escape(p.text)}</div></details>"
     )
 

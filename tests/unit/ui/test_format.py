@@ -119,6 +119,17 @@ def test_a_tentative_answer_says_so_and_a_pronoun_quote_names_its_speaker():
     assert "Tentative: may not answer · confidence 0.30" in html
 
 
+def test_a_quotation_over_two_cited_sentences_names_its_speaker_once():
+    text = "“We have natural conflict. We also have mutual love,” he said."
+    opens, goes_on = "“We have natural conflict.", "We also have mutual love,” he said."
+    first = cite(n=1, sentence=opens, passage=text, speaker="Trump")
+    second = cite(n=2, sentence=goes_on, passage=text, speaker="Trump")
+    parts = answer_parts(Answer("q", "x", False, (first, second)))
+    assert parts[0].startswith("**Trump:** ") and not parts[1].startswith("**Trump:**")
+    parts = answer_parts(Answer("q", "x", False, (second, first)))  # not in reading order: both named
+    assert all(p.startswith("**Trump:** ") for p in parts)
+
+
 def test_sources_escape_title_and_only_link_http():
     html = sources_html(Answer("q", "a [1]", False, (cite(url="javascript:alert(1)"),)))
     assert "<img" not in html and "&lt;img" in html
@@ -143,6 +154,10 @@ def test_sources_panel_cards_focus_and_uncited_passages():
     assert uncited_passages(answer) == [(2, other)]
     assert "Other retrieved passages (1)" in html and "<details class='qa-more'>" in html
     assert "Other &lt;i&gt;title&lt;/i&gt;" in html and "Another &lt;b&gt;passage&lt;/b&gt;." in html
+    # passages of one article are told apart by their opening words, shown folded
+    long = passage("c", 0, " ".join(f"w{i}" for i in range(30)), title="Other <i>title</i>")
+    html = sources_html(Answer("q", "a [1]", False, (cite(n=1),), (cited, other, long)))
+    assert "<div class='qa-opening'>w0 w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 …</div>" in html
     assert "<b>passage" not in html and "<i>title" not in html
 
 
