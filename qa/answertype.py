@@ -34,7 +34,8 @@ _ENTITY_NOUNS = (  # after which/what, they ask for a name: a person, a group, a
     r"|actor|actress|singer|executive|ceo|chief|founder|director|manager|judge|candidate|winner"
     r"|politician|agency|company|firm|organi[sz]ation|team|club|newspaper|network|university|party"
     r"|band|bank|outlet|city|country|state|town|village|region|nation|province|island|river|room"
-    r"|building|venue|stadium|airport|street"
+    r"|building|venue|stadium|airport|street|carmaker|automaker|maker|manufacturer|producer|brand"
+    r"|retailer|airline|carrier|ministry|department|court|hospital|school|museum|station|port|festival"
 )
 _ENTITY_Q = re.compile(
     rf"^\s*(?:[a-z]+\s+)?(?:which|what)\s+(?:(?!{_AUXILIARY}\b)[a-z-]+\s+){{0,2}}?"

@@ -38,6 +38,8 @@ from qa.answertype import answer_type, degree, holds
         ("What was the final score of the game?", "number"),
         ("What is the average cost of a ferry ticket?", "money"),
         ("What is the main reason for the delay?", None),
+        ("Which carmaker halted work at its Windsor factory?", "name"),  # a company, a station, a court ...
+        ("What radio station carried the game?", "name"),
         ("How much is trade between Canada and the U.S. worth each year?", "money"),  # "U.S." is a word
     ],
 )
