@@ -63,6 +63,18 @@ _MONEY_Q = re.compile(
     r"|\bwhat did (?:it|they|the [a-z]+) cost\b",
     re.I,
 )
+_REASON_Q = re.compile(
+    r"^\s*(?:and\s+|but\s+|so\s+)?why\b|\bfor what reason\b"
+    r"|\bwhat (?:was|is|were|are) the reasons? (?:for|why|behind)\b",
+    re.I,
+)
+_REASON = re.compile(  # what a sentence that gives a cause or a purpose says it with
+    r"\b(?:because|due to|owing to|thanks to|as a result|so that|in order to|in response to"
+    r"|caus(?:e|es|ed|ing)|led to|leads? to|leading to|result(?:s|ed|ing)? (?:in|from)|citing|reasons?"
+    r"|prompt(?:ed|ing)|amid"
+    r"|aim(?:s|ed)? (?:at|to)|intended to|designed to|fears? (?:of|that)|concerns? (?:about|over|that))\b",
+    re.I,
+)
 _NAME_Q = re.compile(r"^\s*(?:who|whom|whose|where)\b|\bthe names? of\b", re.I)  # "where": a place
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -91,10 +103,11 @@ _CURRENCY = (
     r"|usd|eur|gbp|cad)"
 )
 _SCALE = r"(?:thousand|million|billion|trillion|bn)"
+_AFTER_SUM = r"(?:in|for|to|from|of|on|at|and|or|by|with|over|per|a|an|the|this|last|each|was|were|is|are)"
 _MONEY = re.compile(  # "$40", "18.4 million dollars", "C$2 billion", "EUR 12", "4 million"
     rf"(?:[$\u20ac\u00a3\u00a5]|\b(?:us|c|a)\$)\s?\d[\d.,]*(?:\s*{_SCALE}\b)?"
     rf"|\b{_COUNT}\s*(?:{_SCALE}\s+)?{_CURRENCY}\b|\b{_CURRENCY}\s?\d"
-    rf"|\b\d[\d.,]*\s*(?:million|billion|trillion)\b",
+    rf"|\b\d[\d.,]*\s*(?:million|billion|trillion)\b(?!\s+(?!{_AFTER_SUM}\b)[a-z])",  # not "2 million people"
     re.I,
 )
 _NOT_A_COUNT = re.compile(  # years, dates and clock times: numbers that count nothing
@@ -108,7 +121,7 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
 def answer_type(question: str) -> str | None:
-    """'date', 'length', 'money', 'number', 'name', 'expansion' or None."""
+    """'date', 'length', 'money', 'number', 'name', 'expansion', 'reason' or None."""
     if _EXPANSION_Q.search(question) and _ACRONYM.search(question):
         return "expansion"
     if _DATE_Q.search(question):
@@ -121,6 +134,8 @@ def answer_type(question: str) -> str | None:
         return "number"
     if _NAME_Q.search(question) or _ENTITY_Q.search(question):
         return "name"
+    if _REASON_Q.search(question):
+        return "reason"
     return None
 
 
@@ -141,15 +156,20 @@ _HOW_MANY = re.compile(
     rf"\bhow many\s+((?:[a-z][a-z'-]*\s+){{0,3}}?)(?:{_AUXILIARY})\b|\bhow many\s+([a-z][a-z'-]*)", re.I
 )
 _NOT_THINGS = frozenset("of the a an more times".split())
+_POPULATION_Q = re.compile(r"\bpopulation\b|\bhow many (?:people|residents|inhabitants) live\b", re.I)
+_PEOPLE = r"(?:people|residents|inhabitants|citizens|population|persons|souls)"
 
 
 @lru_cache(maxsize=1024)
 def _counted(question: str) -> re.Pattern[str] | None:
     """For "How many <things> ...?": a pattern for a count followed (within three words)
-    by one of those words ("books", "small quakes" -> "small" or "quake..."); None otherwise."""
+    by one of those words ("books", "small quakes" -> "small" or "quake..."); for "What is
+    the population ...?", by a word for people; None otherwise."""
     m = _HOW_MANY.search(question)
-    if not m:
-        return None
+    if not m:  # "What is the population of ...?": a count of people
+        if not _POPULATION_Q.search(question):
+            return None
+        return re.compile(rf"(?:\d[\d.,]*|\b{_COUNT})(?:[\s-]+[\w'-]+){{0,3}}?[\s-]+{_PEOPLE}", re.I)
     words = [w.lower() for w in (m.group(1) or m.group(2) or "").split() if w.lower() not in _NOT_THINGS]
     if not words:
         return None
@@ -164,6 +184,8 @@ def holds(sentence: str, kind: str | None, question: str = "") -> bool:
     if kind == "name":
         asked = question.lower()
         return any(m.group(0).lower() not in asked for m in _NAME.finditer(sentence))
+    if kind == "reason":  # "because", "due to", "citing", "in order to" ...
+        return bool(_REASON.search(sentence))
     if kind == "expansion":  # "... Agreement (USMCA)" or "USMCA (the ... Agreement)"
         return any(
             re.search(rf"\({re.escape(a)}\)|\b{re.escape(a)} \((?:the )?[A-Z]", sentence)

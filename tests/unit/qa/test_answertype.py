@@ -40,6 +40,8 @@ from qa.answertype import answer_type, degree, holds
         ("What is the main reason for the delay?", None),
         ("Which carmaker halted work at its Windsor factory?", "name"),  # a company, a station, a court ...
         ("What radio station carried the game?", "name"),
+        ("Why did the volcano alert go up?", "reason"),
+        ("What was the reason for the delay?", "reason"),
         ("How much is trade between Canada and the U.S. worth each year?", "money"),  # "U.S." is a word
     ],
 )
@@ -101,3 +103,25 @@ def test_how_many_things_is_best_answered_by_a_count_of_those_things():
     assert degree("Instruments recorded 340 small earthquakes in a week.", "number", q) == 1.0
     assert degree("Instruments recorded 340 small earthquakes.", "number", "How many were there?") == 1.0
     assert degree("The ferry sails eight times in winter.", "date", "When does it sail?") == 0.0
+
+
+def test_a_why_question_wants_a_sentence_that_gives_a_cause_or_a_purpose():
+    """On the shared SQuAD half, 40% of the sentences answering a "why" question say
+    "because", "due to", "in order to", "amid" ... against 7% of the others."""
+    q = "Why did scientists raise the alert on Mount Kessar?"
+    cites = "Scientists raised the alert after a swarm of small quakes, citing rising gas."
+    assert degree(cites, "reason", q)
+    assert degree("The alert was raised because the ground near the crater swelled.", "reason", q) == 1.0
+    assert degree("Yellow means the volcano is restless but no eruption is expected.", "reason", q) == 0.0
+
+
+def test_millions_of_things_are_a_count_and_a_population_wants_people():
+    """"1.2 million cars" counts cars (it was blanked as a sum of money, so a "How many"
+    question found no count in it); a bare "4 million" or "3 billion" stays a sum."""
+    assert holds("Canada exports 1.2 million cars a year.", "number")
+    assert not holds("Canada exports 1.2 million cars a year.", "money")
+    assert holds("The team raised 4 million in funding.", "money")
+    assert not holds("The deal is worth 3 billion.", "number")
+    q = "What is the population of Gull Island?"
+    assert degree("About 1,400 people live on Gull Island all year.", "number", q) == 1.0
+    assert degree("The crossing takes 25 minutes.", "number", q) == 0.5  # a count of something else
