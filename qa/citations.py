@@ -10,7 +10,7 @@ from typing import Protocol
 from index import Snapshot, page_of
 from qa.compose import Composed
 from qa.evidence import Candidate
-from qa.quotes import names_speaker, opens_quote
+from qa.quotes import missing_marks, names_speaker, opens_quote
 from qa.types import Citation, Passage
 
 
@@ -71,13 +71,32 @@ def speaker_label(c: Cited, before: Cited | None = None) -> str | None:
     with ("Trump: “We have natural conflict. [2] We also have mutual love ...,” he said [3]")."""
     if not c.speaker or names_speaker(c.sentence, c.speaker.split()):
         return None
-    goes_on = (
+    return None if _goes_on(before, c) else c.speaker
+
+
+def _goes_on(before: Cited | None, c: Cited) -> bool:
+    """Whether ``c`` is the sentence right after ``before`` in the article and goes on
+    with a quotation ``before`` opens."""
+    return (
         before is not None
         and before.article_id == c.article_id
         and 0 <= c.start - before.end <= 2  # the next sentence: a space or a line break between
         and opens_quote(before.sentence)
     )
-    return None if goes_on else c.speaker
+
+
+def shown(c: Cited, before: Cited | None = None, after: Cited | None = None) -> str:
+    """The sentence as an answer shows it: a quotation that runs over two sentences of the
+    article gets the mark it lacks where the answer gives only one of them (‘“We also
+    have mutual love ...,” he said’, not ‘We also have mutual love ...,” he said’); the
+    citation keeps the article's own sentence and offsets."""
+    opening, closing = missing_marks(c.sentence)
+    text = c.sentence
+    if opening and not _goes_on(before, c):
+        text = opening + text
+    if closing and not (after is not None and _goes_on(c, after)):
+        text = text + closing
+    return text
 
 
 def lead(c: Cited, before: Cited | None = None) -> str:
@@ -89,6 +108,11 @@ def lead(c: Cited, before: Cited | None = None) -> str:
 def answer_text(picked: Sequence[Candidate], cited: Sequence[Citation]) -> str:
     """The answer: each picked sentence, its speaker's label where it needs one, and its number."""
     return " ".join(
-        f"{lead(c, picked[i - 1] if i else None)}{c.sentence} [{cite.n}]"
+        f"{lead(c, picked[i - 1] if i else None)}{shown(c, *around(picked, i))} [{cite.n}]"
         for i, (c, cite) in enumerate(zip(picked, cited, strict=True))
     )
+
+
+def around(seq: Sequence[Cited], i: int) -> tuple[Cited | None, Cited | None]:
+    """The answer's sentences before and after its ``i``-th."""
+    return (seq[i - 1] if i else None), (seq[i + 1] if i + 1 < len(seq) else None)

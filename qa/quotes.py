@@ -256,6 +256,21 @@ def opens_quote(sentence: str) -> bool:
     return sentence.count("\u201c") > sentence.count("\u201d")
 
 
+def missing_marks(sentence: str) -> tuple[str, str]:
+    """The quotation marks a sentence lacks when shown alone: the opening mark of a
+    quotation it closes but an earlier sentence opened ("... for each other,” he said"),
+    and the closing mark of one it opens that a later sentence closes. ('', '') when its
+    marks pair up."""
+    curly = sentence.count("\u201c") - sentence.count("\u201d")
+    if curly:
+        return ("\u201c", "") if curly < 0 else ("", "\u201d")
+    if sentence.count('"') % 2 == 0:
+        return "", ""
+    first = sentence.index('"')
+    opens = first == 0 or sentence[first - 1].isspace() or sentence[first - 1] in "([\u2014-"
+    return ("", '"') if opens else ('"', "")
+
+
 def reported_speaker(sentence: str) -> str | None:
     """The person next to a speech verb, quoted or not ("Regional transport coordinator
     Pavel Druzhin told reporters the depot ..." -> Pavel Druzhin); None for a pronoun."""

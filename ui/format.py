@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
 
-from qa.citations import speaker_label
+from qa.citations import around, shown, speaker_label
 from qa.types import Answer, Citation, Passage
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
@@ -63,7 +63,8 @@ def answer_parts(answer: Answer, turn: int = 0) -> list[str]:
         return [text]
     cites = answer.citations
     parts = [
-        f"{_lead(c, cites[i - 1] if i else None)}{escape_markdown(c.sentence)} {cite_link(turn, c.n)}"
+        f"{_lead(c, cites[i - 1] if i else None)}{escape_markdown(shown(c, *around(cites, i)))} "
+        f"{cite_link(turn, c.n)}"
         for i, c in enumerate(cites)
     ]
     if answer.status == "tentative":

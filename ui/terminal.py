@@ -48,6 +48,8 @@ def doctor(model: str | None, remeasure: bool, as_json: bool, config: Any = None
 def format_answer(answer: Any) -> str:
     """Plain-text rendering of an Answer for the terminal: the answer, what kind of
     answer it is in plain words, its sources; a decline lists the closest passages."""
+    from qa.citations import shown
+
     lines = []
     if answer.status == "tentative":
         lines.append(f"Not sure: {answer.note}" if answer.note else "Not sure:")
@@ -65,8 +67,9 @@ def format_answer(answer: Any) -> str:
         lines.append(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f" {c.url}" if c.url else ""))
         who = f" ({c.speaker})" if c.speaker else ""
         page = f"p. {c.page}, " if c.page is not None else ""
-        shown = c.sentence if c.sentence[:1] in "\"\u201c" else f'"{c.sentence}"'
-        lines.append(f"    {shown}{who}  [{page}chars {c.start}-{c.end} of {c.article_id}]")
+        text = shown(c)  # a quotation's half gets the mark it lacks
+        text = text if text[:1] in "\"\u201c" else f'"{text}"'
+        lines.append(f"    {text}{who}  [{page}chars {c.start}-{c.end} of {c.article_id}]")
         if c.also_in:
             lines.append("    also in: " + "; ".join(_outlet(m) for m in c.also_in))
     lines.append(f"(confidence {answer.confidence:.2f}: {_STATUS[answer.status]})")
