@@ -106,7 +106,7 @@ def test_how_many_things_is_best_answered_by_a_count_of_those_things():
 
 
 def test_a_why_question_wants_a_sentence_that_gives_a_cause_or_a_purpose():
-    """On the shared SQuAD half, 40% of the sentences answering a "why" question say
+    """On the shared SQuAD half, 39% (36 of 93) of the sentences answering a "why" question say
     "because", "due to", "in order to", "amid" ... against 7% of the others."""
     q = "Why did scientists raise the alert on Mount Kessar?"
     cites = "Scientists raised the alert after a swarm of small quakes, citing rising gas."
