@@ -44,9 +44,9 @@ def write(cur: sqlite3.Cursor, upserts: Sequence[Article], removals: Sequence[st
     if not has_tables(cur):
         _create(cur, set(changed))
     seeds = _group_members(cur, changed)
-    for part in _batches(changed):
+    for part in batches(changed):
         for table in ("article_pages", "article_copies", "article_bands"):
-            cur.execute(f"DELETE FROM {table} WHERE article_id IN ({_marks(part)})", part)
+            cur.execute(f"DELETE FROM {table} WHERE article_id IN ({marks(part)})", part)
     for art in upserts:
         _put(cur, art.id, art.text)
         if art.pages:
@@ -93,9 +93,9 @@ def regroup(cur: sqlite3.Cursor, seeds: Iterable[str]) -> None:
         done |= members
         rep = syndication.representative(_meta(cur, sorted(members))) if len(members) > 1 else None
         part = sorted(members)
-        for chunk in _batches(part):
+        for chunk in batches(part):
             cur.execute(
-                f"UPDATE article_copies SET grp=? WHERE article_id IN ({_marks(chunk)})", [rep, *chunk]
+                f"UPDATE article_copies SET grp=? WHERE article_id IN ({marks(chunk)})", [rep, *chunk]
             )
 
 
@@ -124,10 +124,10 @@ def _signature(cur: sqlite3.Cursor, article_id: str) -> Any:
 def _group_members(cur: sqlite3.Cursor, ids: list[str]) -> set[str]:
     """The ids, and every member of their groups."""
     out = set(ids)
-    for part in _batches(ids):
+    for part in batches(ids):
         rows = cur.execute(
             "SELECT article_id FROM article_copies WHERE grp IN "
-            f"(SELECT grp FROM article_copies WHERE grp IS NOT NULL AND article_id IN ({_marks(part)}))",
+            f"(SELECT grp FROM article_copies WHERE grp IS NOT NULL AND article_id IN ({marks(part)}))",
             part,
         )
         out.update(r[0] for r in rows)
@@ -136,8 +136,8 @@ def _group_members(cur: sqlite3.Cursor, ids: list[str]) -> set[str]:
 
 def _meta(conn: sqlite3.Connection | sqlite3.Cursor, ids: list[str]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for part in _batches(ids):
-        rows = conn.execute(f"SELECT {_META} FROM articles a WHERE a.id IN ({_marks(part)})", part)
+    for part in batches(ids):
+        rows = conn.execute(f"SELECT {_META} FROM articles a WHERE a.id IN ({marks(part)})", part)
         out += [dict(zip(_META_KEYS, r, strict=True)) for r in rows]
     return out
 
@@ -161,10 +161,10 @@ def groups(conn: sqlite3.Connection, ids: Sequence[str] | None = None) -> dict[s
         rows = conn.execute("SELECT article_id, grp FROM article_copies WHERE grp IS NOT NULL").fetchall()
     else:
         rows = []
-        for part in _batches(list(ids)):
+        for part in batches(list(ids)):
             rows += conn.execute(
                 "SELECT article_id, grp FROM article_copies WHERE grp IN (SELECT grp FROM article_copies "
-                f"WHERE grp IS NOT NULL AND article_id IN ({_marks(part)}))",
+                f"WHERE grp IS NOT NULL AND article_id IN ({marks(part)}))",
                 part,
             ).fetchall()
     meta = {m["id"]: m for m in _meta(conn, sorted({r[0] for r in rows}))}
@@ -188,10 +188,12 @@ def groups(conn: sqlite3.Connection, ids: Sequence[str] | None = None) -> dict[s
     return out
 
 
-def _marks(items: Sequence[Any]) -> str:
+def marks(items: Sequence[Any]) -> str:
+    """``?,?,?``: one SQL placeholder per item."""
     return ",".join("?" * len(items))
 
 
-def _batches(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
+def batches(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    """``items`` in slices of ``size`` (SQLite caps the placeholders of one statement)."""
     for i in range(0, len(items), size):
         yield items[i : i + size]

@@ -7,16 +7,17 @@ the stored types and the writes are in :mod:`index.storage.records`."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from index.sources.article import Article
 from index.storage import extras
+from index.storage.extras import batches, marks
 from index.storage.records import DB, ChunkRecord, NewChunk, StoredArticle, generation, has_sentences
 
 _CHUNK_COLS = "c.id, c.article_id, c.start, c.end, c.text, a.title, a.date, a.source, a.url"
@@ -116,16 +117,16 @@ def articles(conn: sqlite3.Connection) -> list[StoredArticle]:
 
 def hashes(conn: sqlite3.Connection, ids: list[str]) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
-    for part in _batches(ids):
-        q = f"SELECT id, content_hash, text_hash FROM articles WHERE id IN ({_marks(part)})"
+    for part in batches(ids):
+        q = f"SELECT id, content_hash, text_hash FROM articles WHERE id IN ({marks(part)})"
         out.update({r[0]: (r[1], r[2]) for r in conn.execute(q, part)})
     return out
 
 
 def ids_for_text(conn: sqlite3.Connection, text_hashes: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
-    for part in _batches(text_hashes):
-        q = f"SELECT text_hash, id FROM articles WHERE text_hash IN ({_marks(part)})"
+    for part in batches(text_hashes):
+        q = f"SELECT text_hash, id FROM articles WHERE text_hash IN ({marks(part)})"
         out.update(dict(conn.execute(q, part).fetchall()))
     return out
 
@@ -136,10 +137,10 @@ def fetched(conn: sqlite3.Connection, links: list[str]) -> dict[str, tuple[str, 
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='fetched'").fetchone():
         return {}
     out: dict[str, tuple[str, str]] = {}
-    for part in _batches(links):
+    for part in batches(links):
         q = (
             "SELECT f.link, f.stamp, f.article_id FROM fetched f JOIN articles a ON a.id = f.article_id "
-            f"WHERE f.link IN ({_marks(part)})"
+            f"WHERE f.link IN ({marks(part)})"
         )
         out.update({r[0]: (r[1], r[2]) for r in conn.execute(q, part)})
     return out
@@ -152,8 +153,8 @@ def stored_vectors(
     a chunk with its sentence vectors is preferred to one without."""
     out: dict[str, tuple[np.ndarray, bytes | None]] = {}
     column = "sentences" if has_sentences(conn) else "NULL"
-    for part in _batches(chunk_hashes):
-        q = f"SELECT hash, vector, {column} FROM chunks WHERE hash IN ({_marks(part)})"
+    for part in batches(chunk_hashes):
+        q = f"SELECT hash, vector, {column} FROM chunks WHERE hash IN ({marks(part)})"
         for h, blob, sentences in conn.execute(q, part):
             if h not in out or out[h][1] is None:
                 out[h] = (np.frombuffer(blob, dtype=np.float32), sentences)
@@ -165,8 +166,8 @@ def sentence_blobs(conn: sqlite3.Connection, ids: list[int]) -> dict[int, bytes 
     out: dict[int, bytes | None] = {}
     if not has_sentences(conn):
         return out | {i: None for i in chunks(conn, ids)}
-    for part in _batches(ids):
-        q = f"SELECT id, sentences FROM chunks WHERE id IN ({_marks(part)})"
+    for part in batches(ids):
+        q = f"SELECT id, sentences FROM chunks WHERE id IN ({marks(part)})"
         out.update({r[0]: r[1] for r in conn.execute(q, part)})
     return out
 
@@ -176,10 +177,10 @@ def articles_without_sentences(conn: sqlite3.Connection, ids: list[str]) -> set[
     if not has_sentences(conn):
         return set(ids)
     out: set[str] = set()
-    for part in _batches(ids):
+    for part in batches(ids):
         q = (
             "SELECT DISTINCT article_id FROM chunks "
-            f"WHERE sentences IS NULL AND article_id IN ({_marks(part)})"
+            f"WHERE sentences IS NULL AND article_id IN ({marks(part)})"
         )
         out.update(r[0] for r in conn.execute(q, part))
     return out
@@ -187,22 +188,13 @@ def articles_without_sentences(conn: sqlite3.Connection, ids: list[str]) -> set[
 
 def chunks(conn: sqlite3.Connection, ids: list[int]) -> dict[int, ChunkRecord]:
     out: dict[int, ChunkRecord] = {}
-    for part in _batches(ids):
+    for part in batches(ids):
         q = (
             f"SELECT {_CHUNK_COLS} FROM chunks c JOIN articles a ON a.id = c.article_id "
-            f"WHERE c.id IN ({_marks(part)})"
+            f"WHERE c.id IN ({marks(part)})"
         )
         out.update({r[0]: ChunkRecord(*r) for r in conn.execute(q, part)})
     return out
-
-
-def _marks(items: Sequence[Any]) -> str:
-    return ",".join("?" * len(items))
-
-
-def _batches(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 # -- read-only access for tools (benchmarks, exports): no SQL outside records and queries --
