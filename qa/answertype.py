@@ -3,7 +3,8 @@ acronym's words), and whether a sentence holds one: a small boost for sentences 
 can answer.
 
 "How long" asks for a length of time or of space ("just over two years", "42
-kilometres"): a number alone, such as the year in "a library for everybody in 2025",
+kilometres"), as "how tall", "how deep", "how far" and "what is the height / distance
+..." do ("617 ft", "2,814 metres"): a number alone, such as the year in "a library for everybody in 2025",
 is no answer to it; "how fast" asks for a time or a speed the same way. "On which
 weekday ..." asks for a date as "when" does; "Which press official ...", "In which
 room ..." ask for a name as "who" does (a noun for a person, a group or a place after
@@ -44,7 +45,15 @@ _ENTITY_Q = re.compile(
 )
 _EXPANSION_Q = re.compile(r"\b(?:stand|stands|short) for\b|\bacronym\b|\babbreviation\b", re.I)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,9}\b")
-_LENGTH_Q = re.compile(r"\bhow (?:long|fast|quickly)\b", re.I)  # a time ("in 2:27:05") or a speed
+_LENGTH_Q = re.compile(  # a time ("in 2:27:05"), a speed, a height or a distance ("2,814 metres")
+    r"\bhow (?:long|fast|quickly|tall|deep|wide)\b"
+    r"|\bhow far\b(?! (?:back|west|east|north|south|up|down|into))"  # not "how far back": a date
+    r"(?!(?: [\w'-]+){0,6} (?:fall|fell|fallen|drop|dropped|rise|rose|risen"  # "how far did it fall": a count
+    r"|grow|grew|grown|declin\w*|shr[ai]nk))"
+    r"|\bwhat (?:is|was|are|were) (?:the|its|their|his|her) (?:[a-z-]+ ){0,2}?"
+    r"(?:height|length|depth|width|distance|elevation|altitude)\b",
+    re.I,
+)
 _NUMBER_Q = re.compile(
     r"\bhow (?:many|much|old|far|big|large|high|tall|often)\b"
     r"|\b(?:what|which) (?:percentage|percent|number|amount|share|proportion|fraction|rate|level)\b"
@@ -93,7 +102,7 @@ _COUNT = (
 )
 _UNIT = (
     r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies)"
-    r"|miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|inch(?:es)?|yards?|km/h|kph|mph|knots?)"
+    r"|miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|ft|inch(?:es)?|yards?|km/h|kph|mph|knots?)"
 )
 _LENGTH = re.compile(  # "two years", "a 10-minute walk", "in 2:27:05"
     rf"\b{_COUNT}(?:[\s-]+[a-z]+){{0,2}}?[\s-]+{_UNIT}\b|\b\d{{1,2}}:\d{{2}}:\d{{2}}\b", re.I

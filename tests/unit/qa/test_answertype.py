@@ -125,3 +125,17 @@ def test_millions_of_things_are_a_count_and_a_population_wants_people():
     q = "What is the population of Gull Island?"
     assert degree("About 1,400 people live on Gull Island all year.", "number", q) == 1.0
     assert degree("The crossing takes 25 minutes.", "number", q) == 0.5  # a count of something else
+
+
+def test_how_tall_deep_or_far_wants_a_length_with_its_unit():
+    """"How tall was the tower?" is answered by "187 feet", not by the year it was built."""
+    assert answer_type("How tall is Mount Kessar?") == "length"
+    assert answer_type("How far is Jacksonville from Miami?") == "length"
+    assert answer_type("What was the height of the tower?") == "length"
+    assert answer_type("How far back does the pharmacy date?") == "number"  # a year
+    assert answer_type("How far had the city's population fallen by 1945?") == "number"  # a share
+    assert answer_type("How high are the tariffs on steel?") == "number"  # a rate, or a height
+    q = "How tall was the tower?"
+    assert degree("The tower was 187 feet tall when it was finished.", "length", q) == 1.0
+    assert degree("Bank of America Tower stands 617 ft.", "length", q) == 1.0
+    assert degree("The tower was finished in 1901.", "length", q) == 0.0
