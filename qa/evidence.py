@@ -33,7 +33,7 @@ import numpy as np
 
 from index import SentenceVectors, is_prose, sentence_spans, tokenize
 from qa.answertype import answer_type, degree
-from qa.quotes import is_quote, opens_quote, reported_speaker, speaker_of
+from qa.quotes import is_quote, opens_quote, reported_speaker, speaker_of, whole_quote
 from qa.sentences import coverage, sentences, similarities
 from qa.types import Passage
 
@@ -152,7 +152,7 @@ def gather(
                 min(1.0, len(x.terms - asked) / NOVEL_TERMS),
             )
             speaker = None
-            if is_quote(sent) or opens_quote(sent):
+            if is_quote(sent) or opens_quote(sent) or whole_quote(sent):
                 if lead is None:
                     lead = _sentences_before(text_before, p)
                 speaker = speaker_of(sent, [*lead, *texts[:i]][-3:], texts[i + 1 : i + 3])

@@ -248,7 +248,17 @@ def speaker_of(sentence: str, before: Sequence[str] = (), after: Sequence[str] =
         for j, later in enumerate(after[:2]):
             if "\u201d" in later:  # where the quotation closes
                 return speaker_of(later, [*before, sentence, *after[:j]])
+    if whole_quote(sentence) and before and (is_quote(before[-1]) or whole_quote(before[-1])):
+        return speaker_of(before[-1], before[:-1])  # a second quoted sentence: the same speaker
     return None
+
+
+def whole_quote(sentence: str) -> bool:
+    """Whether the sentence is a quotation and nothing else ('"When it hit us in the back
+    instead of the face, I knew it was my day."'): the speaker is the one the sentence
+    before it quotes."""
+    s = sentence.strip()
+    return len(s) > 2 and s[0] in "\"\u201c" and s[-1] in "\"\u201d" and len(_QUOTE.findall(s)) == 2
 
 
 def opens_quote(sentence: str) -> bool:

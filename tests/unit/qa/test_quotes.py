@@ -252,3 +252,15 @@ def test_a_speaker_asked_by_role_and_title_is_found_by_those_words():
     assert not introduced_as(lead, "White House", "Karoline Leavitt")  # no role: a name is matched by name
     asked = "Reporters asked the White House spokeswoman about the schedule."  # not her words
     assert not introduced_as(asked, "the White House spokeswoman", "Reporters")
+
+
+def test_a_quoted_sentence_with_no_attribution_is_the_previous_speakers():
+    """'"When it hit us in the back ..., I knew it was my day."' after '"I told myself to
+    wait ...," Amarasekera said.' is Amarasekera's (a new user saw it in an answer with no
+    speaker); after a sentence that quotes nobody, it is nobody's."""
+    said = '"I told myself to wait for the bridge," Amarasekera said after the race.'
+    more = '"When it hit us in the back instead of the face, I knew it was my day."'
+    assert speaker_of(more, [said]) == "Amarasekera"
+    assert speaker_of('"And then the rain came."', [said, more]) == "Amarasekera"  # a third one
+    assert speaker_of(more, ["The race started at eight."]) is None
+    assert speaker_of('"Fast" was the word, and "record" the next.', [said]) is None  # not all quote
