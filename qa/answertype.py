@@ -20,8 +20,12 @@ something else ("closed for just over two years"): :func:`degree`."""
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
+
+from index import tokenize
+from qa.terms import background
 
 _DATE_Q = re.compile(
     r"^\s*(?:since |until |by )?when\b|\bday of the week\b"
@@ -167,6 +171,12 @@ _HOW_MANY = re.compile(
 _NOT_THINGS = frozenset("of the a an more times".split())
 _POPULATION_Q = re.compile(r"\bpopulation\b|\bhow many (?:people|residents|inhabitants) live\b", re.I)
 _PEOPLE = r"(?:people|residents|inhabitants|citizens|population|persons|souls)"
+_ANY_PEOPLE = frozenset({"people", "persons", "individuals"})
+_PERSONS = (  # what a count of people is often a count of
+    r"(?:people|persons|individuals|residents|inhabitants|citizens|passengers|riders|commuters|runners"
+    r"|workers|employees|staff|students|pupils|children|adults|visitors|tourists|spectators|fans|members"
+    r"|voters|patients|participants|entrants|attendees|guests|customers|users|soldiers|troops|volunteers)"
+)
 
 
 @lru_cache(maxsize=1024)
@@ -183,6 +193,8 @@ def _counted(question: str) -> re.Pattern[str] | None:
     if not words:
         return None
     stems = sorted({re.escape(w[:5] if len(w) > 5 else w.rstrip("s")) for w in words})
+    if _ANY_PEOPLE.intersection(words):  # "How many people can ride ...?": "220 passengers"
+        stems.append(_PERSONS)
     return re.compile(rf"(?:\d[\d.,]*|\b{_COUNT})(?:[\s-]+[\w'-]+){{0,3}}?[\s-]+(?:{'|'.join(stems)})", re.I)
 
 
@@ -191,8 +203,7 @@ def holds(sentence: str, kind: str | None, question: str = "") -> bool:
     if kind in ("date", "length", "money", "number"):
         return _holds(sentence, kind)
     if kind == "name":
-        asked = question.lower()
-        return any(m.group(0).lower() not in asked for m in _NAME.finditer(sentence))
+        return _names_new(sentence, question)
     if kind == "reason":  # "because", "due to", "citing", "in order to" ...
         return bool(_REASON.search(sentence))
     if kind == "expansion":  # "... Agreement (USMCA)" or "USMCA (the ... Agreement)"
@@ -201,6 +212,41 @@ def holds(sentence: str, kind: str | None, question: str = "") -> bool:
             for a in _ACRONYM.findall(question)
         )
     return False
+
+
+_NOT_NAMES = frozenset(f"{_MONTHS}|{_WEEKDAYS}".split("|"))
+
+
+def _names_new(sentence: str, question: str) -> bool:
+    """Whether the sentence names someone or something the question does not: a run of
+    capitalised words at least half of which the question lacks ("Sigrid Holm"; "Wren
+    Street" for "Which street ...?"; "Prime Minister Carney" for "Who is Carney?"; not
+    "Ashvale Central Library" for "Who runs the Ashvale library?"), a weekday or a month
+    being no name."""
+    asked = set(re.findall(r"[a-z]+", question.lower()))
+    for m in _NAME.finditer(sentence):
+        words = m.group(0).lower().split()
+        new = [w for w in words if w not in asked and w not in _NOT_NAMES]
+        if new and 2 * len(new) >= len(words):
+            return True
+    first = _FIRST.match(sentence)  # "Stellantis paused production ...": capitalised as any first word
+    return bool(first) and first.group(1).lower() not in asked and _rare(first.group(1).lower())
+
+
+_FIRST = re.compile(r"^\W*([A-Z][a-z]+)\b")
+RARE_ZIPF = 4.3  # a sentence's first word rarer than this in English is taken for a name
+
+
+@lru_cache(maxsize=8192)
+def _rare(word: str) -> bool:
+    """Whether ``word`` is rare in English at large (``qa/data/background-en.tsv.gz``, by
+    stem): "Stellantis", "Ottawa", "Holm" are; "Several", "Scientists", "Mayor" are not."""
+    stems = tokenize(word)
+    if not stems:
+        return False  # a stop word
+    table, _ = background()
+    freq = table.get(stems[0])
+    return freq is None or math.log10(freq) + 9 < RARE_ZIPF
 
 
 # the words and signs without which no sum of money is written: a set test on the

@@ -139,3 +139,28 @@ def test_how_tall_deep_or_far_wants_a_length_with_its_unit():
     assert degree("The tower was 187 feet tall when it was finished.", "length", q) == 1.0
     assert degree("Bank of America Tower stands 617 ft.", "length", q) == 1.0
     assert degree("The tower was finished in 1901.", "length", q) == 0.0
+
+
+def test_a_name_is_one_the_question_does_not_already_give_and_no_weekday():
+    """"Who is in charge of the Ashvale library?" was answered at 0.93 by the sentence
+    "The Ashvale Central Library opened ... on Saturday, February 15": neither is a name
+    that answers it."""
+    q = "Who is in charge of the Ashvale library?"
+    opened = "The Ashvale Central Library opened its doors again on Saturday, February 15."
+    assert not holds(opened, "name", q)
+    assert holds('"It is for everybody," said head librarian Odile Brandt.', "name", q)
+    assert holds("Canadian Prime Minister Mark Carney paid a visit.", "name", "Who is Carney?")
+
+
+def test_how_many_people_is_met_by_a_count_of_passengers_runners_or_workers():
+    q = "How many people can ride the new Gull Island boat at once?"
+    assert degree("It carries up to 220 passengers and 40 cars.", "number", q) == 1.0
+    assert degree("Until now, islanders faced a crossing that ran four times a day.", "number", q) == 0.5
+
+
+def test_a_sentence_may_open_with_the_name_it_gives():
+    """"Stellantis paused production ..." names the carmaker in its first word, which is
+    capitalised as every first word is: a word rare in English is taken for a name there."""
+    q = "Which automaker halted production at its Windsor plant?"
+    assert holds("Stellantis paused production at its Windsor assembly plant in April.", "name", q)
+    assert not holds("Several hundred residents lined up before the ribbon was cut.", "name", "Who lined up?")
