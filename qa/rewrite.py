@@ -31,7 +31,10 @@ _WHAT_ABOUT = re.compile(
     rf"|^\s*and\s+(?!(?:{_ASKING})\b)(?P<topic2>[^?]+?)\s*\?\s*$",  # "And the tariffs?", not "And what ...?"
     re.IGNORECASE,
 )
-_THEN_ASKS = re.compile(rf"^(?P<topic>[^,;:]+?)\s*[,;:]\s*(?P<question>(?:{_ASKING})\b.+)$", re.IGNORECASE)
+_THEN_ASKS = re.compile(  # "What about Carney, what was his aim?" ("Carney; ...", "Carney — ...")
+    rf"^(?P<topic>[^,;:—–]+?)\s*(?:[,;:—–]|\s-{{1,2}}\s)\s*(?P<question>(?:{_ASKING})\b.+)$",
+    re.IGNORECASE,
+)
 _IT = {"it", "that", "this", "them", "those", "these", "him", "her"}
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|that|this|there|then)\b", re.I)
 _PERSON = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
@@ -77,15 +80,28 @@ def rewrite(question: str, history: Sequence[Any] | None) -> str:
         substituted = substitute(prev, topic)
         if substituted:
             return substituted
-        carried = " ".join(names(prev))
+        carried = _whose(prev)
         if _PERSON.search(topic) and carried:  # "his view on the pact": whose, not what was asked before
             return f"{topic} ({carried})"
         return f"{topic} ({_content(prev)})"
     if _PRONOUN.search(question) and not names(question):
-        carried = " ".join(names(prev))
+        carried = _whose(prev) if _PERSON.search(question) else " ".join(names(prev))
         if carried:
             return f"{question.rstrip()} ({carried})"
     return question
+
+
+_WHO = re.compile(r"^\s*(?:and\s+)?(?:who|whom)\b", re.I)
+
+
+def _whose(prev: str) -> str:
+    """Whom "he", "her" or "his" in a follow-up stands for: after "Who took the women's
+    title in Farrow Bay?" the person asked about (the question's words: "took the women's
+    title in Farrow Bay"), else the previous question's names ("How did Trump describe
+    Carney?" -> "Trump Carney")."""
+    if _WHO.match(prev):
+        return _content(prev)
+    return " ".join(names(prev))
 
 
 @dataclass(frozen=True)
@@ -148,7 +164,8 @@ def substitute(prev: str, phrase: str) -> str | None:
     The phrase replaces the noun phrase of ``prev`` with the same head noun ('the men's
     race' for 'the women's race'), or, for a name, the one name ``prev`` asks about when it
     stands on its own after a verb or preposition ('NAFTA' for 'USMCA' in 'When did USMCA
-    take effect?'; not 'Cedar Valley' in 'the Cedar Valley robotics challenge')."""
+    take effect?'; not 'Cedar Valley' in 'the Cedar Valley robotics challenge'), or, for a
+    plain noun after 'How many ...?', what is counted ('vehicles' for 'people')."""
     words = prev.strip().rstrip("?.! ").split()
     new = phrase.split()
     if not words or not new:
@@ -168,6 +185,10 @@ def substitute(prev: str, phrase: str) -> str | None:
         ):
             new = new[1:]  # 'Which school ...?' + 'What about the other school?': 'Which other school ...?'
         return " ".join([*words[:start], *new, *words[i + 1 :]]) + end
+    counted = re.match(r"^(\s*how many\s+)([a-z]+)\b", prev, re.I)
+    if counted and len(new) <= 2 and phrase.islower() and new[0] not in _DETERMINERS:
+        # 'How many people can the boat carry?' + 'What about vehicles?': what is counted
+        return prev[: counted.start(2)] + phrase + prev[counted.end(2) :]
     body = new[1:] if new[0].lower() in _DETERMINERS else new
     if not all(_is_cap(w) for w in body):
         return None

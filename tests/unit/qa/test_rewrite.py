@@ -123,3 +123,32 @@ def test_what_about_x_then_a_question_asks_that_question_about_x():
         "Where does it build cars? (Toyota)"
     )
     assert rewrite("What about the men's race?", ["Who won the women's race?"]) == "Who won the men's race?"
+    # a dash instead of a comma ("What about Trump — what did he think of him?" was read as
+    # "What did Carney say about Trump ...")
+    said = ["What did Carney say about USMCA?"]
+    dash = "What about Trump \u2014 what did he think of him?"
+    assert rewrite(dash, said) == "What did he think of him? (Trump)"
+    assert rewrite("What about Trump - what did he think?", ["Who won?"]) == "What did he think? (Trump)"
+
+
+def test_her_after_a_who_question_is_the_person_asked_about():
+    """'And her time?' after 'Who took the women's title ...?' is the winner's time: the
+    follow-up keeps what the who-question said of her (a new user got the men's time: only
+    'Farrow Bay' was carried)."""
+    prev = ["Who took the women's title in the Farrow Bay race?"]
+    assert rewrite("And her time?", prev) == "her time (took the women's title in the Farrow Bay race)"
+    assert rewrite("What was her time?", prev) == (
+        "What was her time? (took the women's title in the Farrow Bay race)"
+    )
+    # not after a who-question: the names, as before
+    assert rewrite("What about his view on the pact?", ["How did Trump describe Carney?"]) == (
+        "his view on the pact (Trump Carney)"
+    )
+
+
+def test_what_about_a_plain_noun_after_how_many_counts_that_instead():
+    prev = ["How many people can ride the new Gull Island boat at once?"]
+    assert rewrite("What about vehicles?", prev) == (
+        "How many vehicles can ride the new Gull Island boat at once?"
+    )
+    assert rewrite("And cars?", prev) == "How many cars can ride the new Gull Island boat at once?"
