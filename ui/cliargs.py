@@ -5,8 +5,11 @@ examples. It is where the defaults that come from the environment are read, once
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, NoReturn
 
 from index import ChunkSettings
@@ -58,6 +61,16 @@ class _Parser(argparse.ArgumentParser):
     commands: dict[str, argparse.ArgumentParser]
 
     def error(self, message: str) -> NoReturn:
+        wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if wrong:  # "qa aks": say which command was meant
+            choices = re.findall(r"'([^']*)'", wrong.group(2))
+            close = difflib.get_close_matches(wrong.group(1), choices, n=1)
+            if message.startswith("argument COMMAND:"):
+                message = f"there is no command '{wrong.group(1)}'; " + (
+                    f"did you mean '{close[0]}'?" if close else f"the commands are {', '.join(choices)}"
+                )
+            elif close:
+                message = f"{message}; did you mean '{close[0]}'?"
         self.exit(2, f"{self.prog}: error: {message}; '{self.prog} --help' shows the options\n")
 
     def parse_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> Any:  # type: ignore[override]
@@ -72,6 +85,15 @@ class _Parser(argparse.ArgumentParser):
         return parsed
 
 
+def _day(text: str) -> str:
+    """A --since/--until value: a real day, told by the option's name when it is not."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date like 2025-10-07, not {text!r}") from None
+    return text
+
+
 def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParser:
     """The parser; defaults that come from the environment are read here (``env``,
     by default ``os.environ``), once."""
@@ -80,7 +102,13 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     parser = _Parser(
         prog="qa",
         description="Ask questions about news articles; answers cite the exact sentences.",
-        epilog="Run 'qa COMMAND --help' for each command's options and examples.",
+        epilog="examples:\n"
+        "  qa ingest ../shared/data/seed --index /tmp/i      # articles in, an index made\n"
+        '  qa ask "What did Trump say about USMCA?" --index /tmp/i\n'
+        "  qa serve --index /tmp/i                           # the chat UI and the JSON API\n"
+        "  qa serve --demo                                   # the demo articles (what 'make run' does)\n\n"
+        "Run 'qa COMMAND --help' for each command's options and examples.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     parser.commands = {}
@@ -173,8 +201,12 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
             help="retrieval mode (default: hybrid; fusion = hybrid without re-scoring by best sentence)",
         )
         p.add_argument("--json", action="store_true", help="print the JSON the HTTP API gives")
-        p.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
-        p.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
+        p.add_argument(
+            "--since", type=_day, metavar="YYYY-MM-DD", help="only articles dated on or after this day"
+        )
+        p.add_argument(
+            "--until", type=_day, metavar="YYYY-MM-DD", help="only articles dated on or before this day"
+        )
         p.add_argument("--source", metavar="TEXT", help="only articles whose source or title contains TEXT")
         if name == "ask":
             p.add_argument(

@@ -5,8 +5,8 @@ from tests.conftest import run_qa
 
 
 def test_every_command_has_help_with_examples():
-    for cmd in ("ingest", "ask", "search", "remove", "stats", "serve", "doctor", "eval", "bench"):
-        done = run_qa(cmd, "--help")
+    for cmd in ("", "ingest", "ask", "search", "remove", "stats", "serve", "doctor", "eval", "bench"):
+        done = run_qa(*filter(None, (cmd, "--help")))
         assert done.returncode == 0, f"qa {cmd} --help failed ({done.returncode}): {done.stderr}"
         assert "examples:" in done.stdout, cmd
 
@@ -19,6 +19,8 @@ def test_a_wrong_command_line_is_one_line_naming_the_help(tmp_path):
         (("frobnicate",), ("qa: error:", "frobnicate", "'qa --help'")),
         (("ask", "tariffs?", "--bogus"), ("qa ask: error:", "--bogus", "'qa ask --help'")),
         (("ingest", "--chunk-size", "abc", "x"), ("qa ingest: error:", "--chunk-size", "'qa ingest --help'")),
+        (("aks", "x"), ("qa: error:", "no command 'aks'", "did you mean 'ask'?")),
+        (("ask", "x", "--since", "2025-13-01"), ("qa ask: error:", "--since", "'2025-13-01'")),
     ):
         done = run_qa(*args)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
