@@ -220,11 +220,18 @@ def opening(text: str, words: int = OPENING_WORDS) -> str:
 def _passage_item(p: Passage, rank: int) -> str:
     return (
         "<details class='qa-more'>"
-        f"<summary><span class='qa-rank'>#{rank}</span> {html.escape(p.title)} "
+        f"<summary><span class='qa-rank' title='rank {rank} in the search'>{_ordinal(rank)}</span> "
+        f"{html.escape(p.title)} "
         f"<span class='qa-meta'>{meta_html(p.date, p.source, p.url)}</span>"
         f"<div class='qa-opening'>{html.escape(opening(p.text))}</div></summary>"
         f"<div class='qa-passage'>{html.escape(p.text)}</div></details>"
     )
+
+
+def _ordinal(n: int) -> str:
+    """"2nd", "3rd", "11th": a passage's rank, not to be read as a citation's number [3]."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def uncited_passages(answer: Answer) -> list[tuple[int, Passage]]:

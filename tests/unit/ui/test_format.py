@@ -154,6 +154,7 @@ def test_sources_panel_cards_focus_and_uncited_passages():
     assert uncited_passages(answer) == [(2, other)]
     assert "Other retrieved passages (1)" in html and "<details class='qa-more'>" in html
     assert "Other &lt;i&gt;title&lt;/i&gt;" in html and "Another &lt;b&gt;passage&lt;/b&gt;." in html
+    assert ">2nd</span>" in html and "#2" not in html  # a rank, not to be read as citation [2]
     # passages of one article are told apart by their opening words, shown folded
     long = passage("c", 0, " ".join(f"w{i}" for i in range(30)), title="Other <i>title</i>")
     html = sources_html(Answer("q", "a [1]", False, (cite(n=1),), (cited, other, long)))
