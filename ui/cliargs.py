@@ -28,12 +28,12 @@ EXAMPLES = {
     "  qa ingest news/ --index my-index --ray                # 2 Ray workers on this machine\n"
     "  qa ingest news/ --index my-index --ray=HOST:6379 --ray-workers 8",
     "ask": 'examples:\n  qa ask "What did Trump say about USMCA?" --index /tmp/i\n'
-    '  qa ask "And what did Carney say?" --history "What did Trump say about USMCA?" --json',
+    '  qa ask "And what did Carney say?" --history "What did Trump say about USMCA?" --index /tmp/i --json',
     "search": 'examples:\n  qa search "steel tariffs" --index /tmp/i -k 3\n'
-    '  qa search "USMCA review" --mode bm25 --json',
+    '  qa search "USMCA review" --mode bm25 --index /tmp/i --json',
     "remove": "examples:\n  qa stats --articles --index /tmp/i   # find the id\n"
     "  qa remove prime-minister-carney-holds-trade-talks-3f2a9c1d0b --index /tmp/i",
-    "stats": "examples:\n  qa stats --index /tmp/i\n  qa stats --articles --json",
+    "stats": "examples:\n  qa stats --index /tmp/i\n  qa stats --articles --index /tmp/i --json",
     "eval": "examples:\n  qa eval --articles eval/demo/articles --questions eval/demo/questions.jsonl "
     "--out /tmp/e\n"
     "  qa eval --articles ../shared/data/squad-dev-half --questions "
