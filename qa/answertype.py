@@ -171,10 +171,13 @@ _HOW_MANY = re.compile(
 _NOT_THINGS = frozenset("of the a an more times".split())
 _POPULATION_Q = re.compile(r"\bpopulation\b|\bhow many (?:people|residents|inhabitants) live\b", re.I)
 _PEOPLE = r"(?:people|residents|inhabitants|citizens|population|persons|souls)"
-_ANY_PEOPLE = frozenset({"people", "persons", "individuals"})
+_ANY_PEOPLE = frozenset(  # "How many kids ...?" is met by "six students"
+    "people persons individuals kids children youngsters teens teenagers adults men women".split()
+)
 _PERSONS = (  # what a count of people is often a count of
     r"(?:people|persons|individuals|residents|inhabitants|citizens|passengers|riders|commuters|runners"
-    r"|workers|employees|staff|students|pupils|children|adults|visitors|tourists|spectators|fans|members"
+    r"|workers|employees|staff|students|pupils|children|kids|teens|teenagers|adults|visitors|tourists"
+    r"|spectators|fans|members"
     r"|voters|patients|participants|entrants|attendees|guests|customers|users|soldiers|troops|volunteers)"
 )
 

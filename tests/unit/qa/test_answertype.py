@@ -156,6 +156,9 @@ def test_how_many_people_is_met_by_a_count_of_passengers_runners_or_workers():
     q = "How many people can ride the new Gull Island boat at once?"
     assert degree("It carries up to 220 passengers and 40 cars.", "number", q) == 1.0
     assert degree("Until now, islanders faced a crossing that ran four times a day.", "number", q) == 0.5
+    q = "How many kids were on the winning robotics team?"
+    assert degree("A team of six students from Linden Ridge High School won.", "number", q) == 1.0
+    assert degree("Their robot beat entries from 27 other schools.", "number", q) == 0.5
 
 
 def test_a_sentence_may_open_with_the_name_it_gives():
