@@ -40,6 +40,7 @@ _ROLE_TITLES = frozenset(
     director chair chairman chairwoman leader king queen pope general minister's ambassador envoy
     diplomat official""".split()
 )
+_LINKS = frozenset("of for from to with".split())  # "the head of the library": not a role's word
 _OPENERS = frozenset(
     "the u.s. us a an in on at but and so then when while after before earlier later".split()
 )
@@ -79,7 +80,7 @@ class SayQuestion:
         words = [re.sub(r"['\u2019]s$", "", w).strip(".,'\u2019") for w in self.speaker.split()]
         if not words or any(_is_cap(w) for w in words if w):
             return []
-        return [w.lower() for w in words if w and w.lower() not in _OPENERS]
+        return [w.lower() for w in words if w and w.lower() not in _OPENERS and w.lower() not in _LINKS]
 
 
 def is_role(phrase: str) -> bool:
@@ -99,13 +100,24 @@ def introduced_as(sentence: str, speaker: str, who: str) -> bool:
         return False
     before = " ".join(sentence[:at].split()[-_WINDOW:])
     rest = sentence[at + len(who) :]
-    after = rest.split(",")[1] if rest.startswith(",") and rest.count(",") >= 2 else ""
+    after = rest.split(",")[1] if rest.startswith(",") else ""  # "Kowalczyk, president of ...[,.]"
     return has_words(before, words) or has_words(after, words)
 
 
 def has_words(sentence: str, words: Sequence[str]) -> bool:
-    """Whether every one of ``words`` starts a word of ``sentence`` ("mayor" in "Mayor's")."""
-    return bool(words) and all(re.search(rf"\b{re.escape(w)}", sentence, re.IGNORECASE) for w in words)
+    """Whether every one of ``words`` starts a word of ``sentence`` ("mayor" in "Mayor's"); a
+    word for whoever leads ("leader", "head", "chief", "president", "chair" ...) or speaks
+    for a body is met by any other of its group ("the metalworkers' leader" is "president of
+    the Great Lakes Metalworkers Council")."""
+    return bool(words) and all(
+        any(re.search(rf"\b{re.escape(kin)}", sentence, re.IGNORECASE) for kin in _KIN.get(w.lower(), (w,)))
+        for w in words
+    )
+
+
+_LEADS = ("leader", "head", "chief", "president", "chair", "director", "boss")
+_SPEAKS = ("spokesman", "spokeswoman", "spokesperson")
+_KIN = {w: group for group in (_LEADS, _SPEAKS) for w in group} | {"chairman": _LEADS, "chairwoman": _LEADS}
 
 
 def parse_say_question(question: str) -> SayQuestion | None:

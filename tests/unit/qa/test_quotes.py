@@ -1,6 +1,6 @@
 import pytest
 
-from qa.quotes import attributed, introduced_as, parse_say_question, reported_speaker, speaker_of
+from qa.quotes import attributed, has_words, introduced_as, parse_say_question, reported_speaker, speaker_of
 from qa.rewrite import rewrite
 
 
@@ -264,3 +264,13 @@ def test_a_quoted_sentence_with_no_attribution_is_the_previous_speakers():
     assert speaker_of('"And then the rain came."', [said, more]) == "Amarasekera"  # a third one
     assert speaker_of(more, ["The race started at eight."]) is None
     assert speaker_of('"Fast" was the word, and "record" the next.', [said]) is None  # not all quote
+
+
+def test_a_leader_asked_for_is_whoever_the_passage_says_leads():
+    """"What did the metalworkers' leader say ...?" was told the articles quote no such
+    person: the passage calls her "president of the Great Lakes Metalworkers Council"."""
+    said = '"Orders dry up," said Dana Kowalczyk, president of the Great Lakes Metalworkers Council.'
+    assert has_words(said, ["metalworkers", "leader"])
+    assert introduced_as(said, "the metalworkers' leader", "Dana Kowalczyk")
+    assert not has_words(said, ["steelworkers", "leader"])
+    assert parse_say_question("What did the head of the union say?").role_words == ["head", "union"]
