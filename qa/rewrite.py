@@ -186,7 +186,7 @@ def substitute(prev: str, phrase: str) -> str | None:
             new = new[1:]  # 'Which school ...?' + 'What about the other school?': 'Which other school ...?'
         return " ".join([*words[:start], *new, *words[i + 1 :]]) + end
     counted = re.match(r"^(\s*how many\s+)([a-z]+)\b", prev, re.I)
-    if counted and len(new) <= 2 and phrase.islower() and new[0] not in _DETERMINERS:
+    if counted and _is_plural_noun_phrase(new):
         # 'How many people can the boat carry?' + 'What about vehicles?': what is counted
         return prev[: counted.start(2)] + phrase + prev[counted.end(2) :]
     body = new[1:] if new[0].lower() in _DETERMINERS else new
@@ -206,6 +206,19 @@ def substitute(prev: str, phrase: str) -> str | None:
             ):
                 return " ".join([*words[:i], *new, *after]) + end
     return None
+
+
+_PLURALS = {"people", "children", "men", "women", "staff", "police", "cattle"}
+
+
+def _is_plural_noun_phrase(words: list[str]) -> bool:
+    """'vehicles', 'electric cars', 'children': what a 'How many ...?' can count instead
+    (not 'last year', 'in 2019' or 'the cars')."""
+    return (
+        len(words) <= 2
+        and all(w.isalpha() and w.islower() and w not in _BOUNDARY and w not in _DETERMINERS for w in words)
+        and (words[-1].endswith("s") or words[-1] in _PLURALS)
+    )
 
 
 def _phrase_start(words: list[str], head: int) -> int:

@@ -152,3 +152,5 @@ def test_what_about_a_plain_noun_after_how_many_counts_that_instead():
         "How many vehicles can ride the new Gull Island boat at once?"
     )
     assert rewrite("And cars?", prev) == "How many cars can ride the new Gull Island boat at once?"
+    assert not rewrite("What about last year?", prev).startswith("How many last")  # not a thing counted
+    assert not rewrite("What about in 2019?", prev).startswith("How many in")
