@@ -59,7 +59,7 @@ _LENGTH_Q = re.compile(  # a time ("in 2:27:05"), a speed, a height or a distanc
     re.I,
 )
 _NUMBER_Q = re.compile(
-    r"\bhow (?:many|much|old|far|big|large|high|tall|often)\b"
+    r"\bhow (?:many|much|old|far|big|large|high|often)\b"  # "how tall" is a length (_LENGTH_Q, asked first)
     r"|\b(?:what|which) (?:percentage|percent|number|amount|share|proportion|fraction|rate|level)\b"
     r"|\bwhat (?:is|was|are|were|will be) (?:the|its|their|his|her) (?:[a-z-]+ ){0,2}?"  # "the tariff rate"
     r"(?:population|size|total|score|rate"
@@ -189,16 +189,19 @@ def _counted(question: str) -> re.Pattern[str] | None:
     the population ...?", by a word for people; None otherwise."""
     m = _HOW_MANY.search(question)
     if not m:  # "What is the population of ...?": a count of people
-        if not _POPULATION_Q.search(question):
-            return None
-        return re.compile(rf"(?:\d[\d.,]*|\b{_COUNT})(?:[\s-]+[\w'-]+){{0,3}}?[\s-]+{_PEOPLE}", re.I)
+        return _count_of(_PEOPLE) if _POPULATION_Q.search(question) else None
     words = [w.lower() for w in (m.group(1) or m.group(2) or "").split() if w.lower() not in _NOT_THINGS]
     if not words:
         return None
     stems = sorted({re.escape(w[:5] if len(w) > 5 else w.rstrip("s")) for w in words})
     if _ANY_PEOPLE.intersection(words):  # "How many people can ride ...?": "220 passengers"
         stems.append(_PERSONS)
-    return re.compile(rf"(?:\d[\d.,]*|\b{_COUNT})(?:[\s-]+[\w'-]+){{0,3}}?[\s-]+(?:{'|'.join(stems)})", re.I)
+    return _count_of(f"(?:{'|'.join(stems)})")
+
+
+def _count_of(things: str) -> re.Pattern[str]:
+    """A count followed, within three words, by what ``things`` matches."""
+    return re.compile(rf"(?:\d[\d.,]*|\b{_COUNT})(?:[\s-]+[\w'-]+){{0,3}}?[\s-]+{things}", re.I)
 
 
 def holds(sentence: str, kind: str | None, question: str = "") -> bool:
