@@ -232,11 +232,22 @@ def _names_new(sentence: str, question: str) -> bool:
     asked = set(re.findall(r"[a-z]+", question.lower()))
     for m in _NAME.finditer(sentence):
         words = m.group(0).lower().split()
+        if _opens(sentence, m.start()):  # '"From the beginning, ..." he said': capitalised as a first word
+            words = words[1:]
         new = [w for w in words if w not in asked and w not in _NOT_NAMES]
         if new and 2 * len(new) >= len(words):
             return True
     first = _FIRST.match(sentence)  # "Stellantis paused production ...": capitalised as any first word
     return bool(first) and first.group(1).lower() not in asked and _rare(first.group(1).lower())
+
+
+def _opens(sentence: str, at: int) -> bool:
+    """Whether the word at ``at`` opens a quotation (a quote mark after a space or at the start
+    before it: '... Trump said, "We have ...'), capitalised whatever it is."""
+    before = sentence[:at].rstrip()
+    if before.endswith(("\u201c", "\u2018")):
+        return True
+    return before.endswith(('"', "'")) and (len(before) == 1 or before[-2] in " (\u2014-")
 
 
 _FIRST = re.compile(r"^\W*([A-Z][a-z]+)\b")

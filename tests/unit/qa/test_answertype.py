@@ -167,3 +167,8 @@ def test_a_sentence_may_open_with_the_name_it_gives():
     q = "Which automaker halted production at its Windsor plant?"
     assert holds("Stellantis paused production at its Windsor assembly plant in April.", "name", q)
     assert not holds("Several hundred residents lined up before the ribbon was cut.", "name", "Who lined up?")
+    q = "Who confirmed that trade was the main topic of the meeting?"
+    liked = '"From the beginning, I liked him, and we\'ve had a good relationship," the president said.'
+    assert not holds(liked, "name", q)  # a quotation's first word is capitalised as any first word
+    assert not holds("Trump said, \u201cWe have natural conflict.\u201d", "name", "Who said what about Trump?")
+    assert holds('"We wanted a ferry," said Lena Castellanos.', "name", q)
