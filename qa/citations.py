@@ -1,10 +1,11 @@
 """From the sentences an answer picked to its citations: one copy per syndicated story,
-the citation records (page, other outlets, speaker), and the speaker's label before a
-quote that names them only as "he" or "she"."""
+the citation records (page, other outlets, speaker), and the speaker's name where a
+quote or reported speech names them only as "he" or "she"."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from index import Snapshot, page_of
@@ -99,18 +100,32 @@ def shown(c: Cited, before: Cited | None = None, after: Cited | None = None) -> 
     return text
 
 
-def lead(c: Cited, before: Cited | None = None) -> str:
-    """``"Trump: "`` where :func:`speaker_label` names the speaker, else empty."""
+_SUBJECT = re.compile(r"(?:He|She)\b(?=\s+[a-z])")  # "He admitted that ...": the sentence's own subject
+
+
+def named_subject(text: str, name: str, mark: Callable[[str], str] = lambda n: f"[{n}]") -> str | None:
+    """``text`` with the speaker's name in brackets after the "He" or "She" it opens with
+    ("He [Trump] admitted that the neighbours have “natural conflict” ..."), as an editor
+    names whom a pronoun means; None when it opens otherwise (a quotation: then the name
+    goes before it, "Trump: “We could ...,” he said"). ``mark`` writes the bracketed name."""
+    m = _SUBJECT.match(text)
+    return f"{text[: m.end()]} {mark(name)}{text[m.end() :]}" if m else None
+
+
+def labelled(c: Cited, before: Cited | None = None, after: Cited | None = None) -> str:
+    """The sentence as the answer shows it (:func:`shown`) with its speaker's name where
+    it needs one (:func:`speaker_label`): in brackets after an opening "He", else before it."""
+    text = shown(c, before, after)
     name = speaker_label(c, before)
-    return f"{name}: " if name else ""
+    if not name:
+        return text
+    return named_subject(text, name) or f"{name}: {text}"
 
 
 def answer_text(picked: Sequence[Candidate], cited: Sequence[Citation]) -> str:
-    """The answer: each picked sentence, its speaker's label where it needs one, and its number."""
-    return " ".join(
-        f"{lead(c, picked[i - 1] if i else None)}{shown(c, *around(picked, i))} [{cite.n}]"
-        for i, (c, cite) in enumerate(zip(picked, cited, strict=True))
-    )
+    """The answer: each picked sentence, its speaker's name where it needs one, and its number."""
+    pairs = enumerate(zip(picked, cited, strict=True))
+    return " ".join(f"{labelled(c, *around(picked, i))} [{cite.n}]" for i, (c, cite) in pairs)
 
 
 def around(seq: Sequence[Cited], i: int) -> tuple[Cited | None, Cited | None]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
 
-from qa.citations import around, shown, speaker_label
+from qa.citations import around, named_subject, shown, speaker_label
 from qa.types import Answer, Citation, Passage
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
@@ -62,22 +62,22 @@ def answer_parts(answer: Answer, turn: int = 0) -> list[str]:
             text += " _" + escape_markdown("The closest passages are under Sources.") + "_"
         return [text]
     cites = answer.citations
-    parts = [
-        f"{_lead(c, cites[i - 1] if i else None)}{escape_markdown(shown(c, *around(cites, i)))} "
-        f"{cite_link(turn, c.n)}"
-        for i, c in enumerate(cites)
-    ]
+    parts = [f"{_labelled(c, *around(cites, i))} {cite_link(turn, c.n)}" for i, c in enumerate(cites)]
     if answer.status == "tentative":
         note = escape_markdown(answer.note or "These sentences may not answer the question.")
         parts[0] = f"**Not sure:** _{note}_\n\n{parts[0]}"
     return parts
 
 
-def _lead(c: Citation, before: Citation | None = None) -> str:
-    """The speaker's name before a quote whose sentence names them only as "he" or "she"
-    (once per quotation: :func:`qa.citations.speaker_label`)."""
+def _labelled(c: Citation, before: Citation | None = None, after: Citation | None = None) -> str:
+    """The cited sentence, escaped, with its speaker's name where the sentence names them
+    only as "he" or "she" (once per quotation: :func:`qa.citations.labelled`), in bold."""
+    text = escape_markdown(shown(c, before, after))
     name = speaker_label(c, before)
-    return f"**{escape_markdown(name)}:** " if name else ""
+    if not name:
+        return text
+    who = escape_markdown(name)
+    return named_subject(text, name, lambda _: f"\\[**{who}**\\]") or f"**{who}:** {text}"
 
 
 def answer_markdown(answer: Answer, turn: int = 0) -> str:
@@ -229,7 +229,7 @@ def _passage_item(p: Passage, rank: int) -> str:
 
 
 def _ordinal(n: int) -> str:
-    """"2nd", "3rd", "11th": a passage's rank, not to be read as a citation's number [3]."""
+    """ "2nd", "3rd", "11th": a passage's rank, not to be read as a citation's number [3]."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 

@@ -1,7 +1,7 @@
 """The answer's text from its picked sentences: the speaker's label where the sentence
 names them only as "he" or "she", once per quotation."""
 
-from qa.citations import answer_text, lead, shown
+from qa.citations import answer_text, labelled, named_subject, shown
 from qa.evidence import gather
 from qa.quotes import missing_marks
 from qa.types import Citation, Passage
@@ -25,8 +25,8 @@ def test_a_he_said_quote_gets_its_speakers_label_once_per_quotation():
     cands = _cands(f"Trump met Carney at the White House on Tuesday. {opens} {goes_on}")
     first, second = (c for c in cands if c.sentence in (opens, goes_on))
     assert first.speaker == second.speaker == "Trump"
-    assert lead(first) == lead(second) == "Trump: "  # alone, each needs the label
-    assert lead(second, first) == ""  # right after the sentence that opens the quotation: no repeat
+    assert labelled(first).startswith("Trump: ") and labelled(second).startswith("Trump: ")  # alone: named
+    assert labelled(second, first) == goes_on  # right after the sentence that opens the quotation: no repeat
     text = answer_text([first, second], [_cite(1), _cite(2)])
     assert text == f"Trump: {opens} [1] {goes_on} [2]"
     # out of order, each half gets the quotation mark it lacks
@@ -48,3 +48,13 @@ def test_half_a_quotation_shown_alone_gets_the_mark_it_lacks():
     assert missing_marks('Runners got a fast course," Tollefsen said.') == ('"', "")
     assert missing_marks('He said: "We waited years.') == ("", '"')
     assert missing_marks("Plain words, no quotation.") == ("", "")
+
+
+def test_reported_speech_that_opens_with_he_names_the_speaker_in_brackets():
+    """A new user read 'Trump: He admitted that ...' as Trump speaking of someone else."""
+    reported = "He admitted that the neighbours have “natural conflict” but insisted on “mutual love.”"
+    cands = _cands(f"Trump met Carney at the White House on Tuesday. {reported}")
+    (c,) = (c for c in cands if c.sentence == reported)
+    assert c.speaker == "Trump"
+    assert answer_text([c], [_cite(1)]) == f"He [Trump] {reported[3:]} [1]"
+    assert named_subject("“We could renegotiate it,” he said.", "Trump") is None  # a quote: name first

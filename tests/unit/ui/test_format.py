@@ -117,6 +117,10 @@ def test_a_tentative_answer_says_so_and_a_pronoun_quote_names_its_speaker():
     assert "**First:**" not in answer_parts(Answer("q", "x", False, (named,)))[0]
     html = sources_html(answer)
     assert "Tentative: may not answer · confidence 0.30" in html
+    said = "He admitted that there is conflict."  # reported speech
+    reported = cite(n=1, sentence=said, passage=said, speaker="Trump")
+    (part,) = answer_parts(Answer("q", "x", False, (reported,)))
+    assert part.startswith("He \\[**Trump**\\] admitted that there is conflict\\.")
 
 
 def test_a_quotation_over_two_cited_sentences_names_its_speaker_once():
