@@ -88,7 +88,21 @@ _REASON = re.compile(  # what a sentence that gives a cause or a purpose says it
     r"|aim(?:s|ed)? (?:at|to)|intended to|designed to|fears? (?:of|that)|concerns? (?:about|over|that))\b",
     re.I,
 )
-_NAME_Q = re.compile(r"^\s*(?:who|whom|whose|where)\b|\bthe names? of\b", re.I)  # "where": a place
+_NAME_Q = re.compile(r"^\s*(?:who|whom|whose|where)\b|\bthe names? of\b", re.I)
+_PLACE_NOUNS = (
+    r"city|country|state|town|village|region|nation|province|island|river|room|building|venue|stadium|airport"
+    r"|street|port"
+)
+_PLACE_Q = re.compile(  # "Where ...?", "In which city ...?": a name, best one placed by a preposition
+    rf"^\s*(?:[a-z]+\s+)?where\b|^\s*(?:[a-z]+\s+)?(?:which|what)\s+(?:(?!{_AUXILIARY}\b)[a-z-]+\s+){{0,2}}?"
+    rf"(?:{_PLACE_NOUNS})s?\b",
+    re.I,
+)
+_PLACED = re.compile(  # a name after a preposition of place: "in the Oval Office", "around Monterrey"
+    r"\b(?<!ccording )(?<!due )(?<!hanks )(?<!wing )(?<!ompared )(?<!rior )"  # not "according to Leavitt"
+    r"(?:in|at|from|near|to|into|across|throughout|outside|inside|around|between|within|along|off|via"
+    r"|toward|towards)\s+(?:the\s+)?(?:[a-z]+\s+){0,3}?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)"
+)
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(
@@ -134,7 +148,7 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
 def answer_type(question: str) -> str | None:
-    """'date', 'length', 'money', 'number', 'name', 'expansion', 'reason' or None."""
+    """'date', 'length', 'money', 'number', 'place', 'name', 'expansion', 'reason' or None."""
     if _EXPANSION_Q.search(question) and _ACRONYM.search(question):
         return "expansion"
     if _DATE_Q.search(question):
@@ -145,6 +159,8 @@ def answer_type(question: str) -> str | None:
         return "money"
     if _NUMBER_Q.search(question):
         return "number"
+    if _PLACE_Q.search(question):
+        return "place"
     if _NAME_Q.search(question) or _ENTITY_Q.search(question):
         return "name"
     if _REASON_Q.search(question):
@@ -155,9 +171,12 @@ def answer_type(question: str) -> str | None:
 def degree(sentence: str, kind: str | None, question: str = "") -> float:
     """How well the sentence holds an answer of that kind: 1 when it does, 0 when not;
     for "How many <things> ...?", 1 for a count of those things and 0.5 for a count of
-    something else."""
+    something else; for "Where ...?", 1 for a new name after a preposition of place ("in the
+    Oval Office") and 0.5 for a new name elsewhere in the sentence."""
     if not holds(sentence, kind, question):
         return 0.0
+    if kind == "place":
+        return 1.0 if _placed(sentence, question) else 0.5
     if kind == "number":
         things = _counted(question)
         if things is not None and not things.search(_counts(sentence)):
@@ -208,7 +227,7 @@ def holds(sentence: str, kind: str | None, question: str = "") -> bool:
     """Whether the sentence holds an answer of that kind (a name not already in the question)."""
     if kind in ("date", "length", "money", "number"):
         return _holds(sentence, kind)
-    if kind == "name":
+    if kind in ("name", "place"):
         return _names_new(sentence, question)
     if kind == "reason":  # "because", "due to", "citing", "in order to" ...
         return bool(_REASON.search(sentence))
@@ -218,6 +237,15 @@ def holds(sentence: str, kind: str | None, question: str = "") -> bool:
             for a in _ACRONYM.findall(question)
         )
     return False
+
+
+def _placed(sentence: str, question: str) -> bool:
+    """Whether a name the question lacks follows a preposition of place in the sentence."""
+    asked = set(re.findall(r"[a-z]+", question.lower()))
+    return any(
+        any(w not in asked and w not in _NOT_NAMES for w in m.group(1).lower().split())
+        for m in _PLACED.finditer(sentence)
+    )
 
 
 _NOT_NAMES = frozenset(f"{_MONTHS}|{_WEEKDAYS}".split("|"))

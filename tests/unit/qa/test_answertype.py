@@ -17,7 +17,7 @@ from qa.answertype import answer_type, degree, holds
         ("What day of the week was the vote?", "date"),
         ("What happened when it rained?", None),
         ("Which press official from the administration is quoted?", "name"),
-        ("In which room did Trump talk to the press?", "name"),
+        ("In which room did Trump talk to the press?", "place"),
         ("What company did she found?", "name"),
         ("What is the name of the ferry?", "name"),
         ("What did the official say?", None),  # "did" is no part of a name's noun phrase
@@ -32,7 +32,7 @@ from qa.answertype import answer_type, degree, holds
         ("What is the population of Gull Island?", "number"),
         ("What rate did Washington set for duties on cars?", "number"),
         ("How much in U.S. goods did Ottawa target?", "money"),
-        ("Where did the three countries sign the deal?", "name"),  # a place
+        ("Where did the three countries sign the deal?", "place"),  # a place
         # a word or two before the asked noun: "the tariff rate", "the average cost"
         ("What is the tariff rate on Canadian cars?", "number"),
         ("What was the final score of the game?", "number"),
@@ -172,3 +172,15 @@ def test_a_sentence_may_open_with_the_name_it_gives():
     assert not holds(liked, "name", q)  # a quotation's first word is capitalised as any first word
     assert not holds("Trump said, \u201cWe have natural conflict.\u201d", "name", "Who said what about Trump?")
     assert holds('"We wanted a ferry," said Lena Castellanos.', "name", q)
+
+
+def test_a_place_is_best_given_after_a_preposition_of_place():
+    """"In which room did the press see the two leaders?" was answered with the press
+    secretary's name; the room is "in the Oval Office"."""
+    q = "In which room did the press see the two leaders together?"
+    assert answer_type(q) == answer_type("Where is he from?") == "place"
+    assert degree("Reporters gathered in the Oval Office, with Carney beside him.", "place", q) == 1.0
+    assert degree("According to press secretary Karoline Leavitt, trade was central.", "place", q) == 0.5
+    assert degree("The two leaders talked for an hour.", "place", q) == 0.0
+    q = "Where is Amarasekera from?"
+    assert degree("Amarasekera, a schoolteacher from the inland town of Dunmore, pulled away.", "place", q) == 1.0
