@@ -170,7 +170,8 @@ def test_a_sentence_may_open_with_the_name_it_gives():
     q = "Who confirmed that trade was the main topic of the meeting?"
     liked = '"From the beginning, I liked him, and we\'ve had a good relationship," the president said.'
     assert not holds(liked, "name", q)  # a quotation's first word is capitalised as any first word
-    assert not holds("Trump said, \u201cWe have natural conflict.\u201d", "name", "Who said what about Trump?")
+    conflict = "Trump said, \u201cWe have natural conflict.\u201d"
+    assert not holds(conflict, "name", "Who said what about Trump?")
     assert holds('"We wanted a ferry," said Lena Castellanos.', "name", q)
 
 
@@ -183,4 +184,5 @@ def test_a_place_is_best_given_after_a_preposition_of_place():
     assert degree("According to press secretary Karoline Leavitt, trade was central.", "place", q) == 0.5
     assert degree("The two leaders talked for an hour.", "place", q) == 0.0
     q = "Where is Amarasekera from?"
-    assert degree("Amarasekera, a schoolteacher from the inland town of Dunmore, pulled away.", "place", q) == 1.0
+    dunmore = "Amarasekera, a schoolteacher from the inland town of Dunmore, pulled away."
+    assert degree(dunmore, "place", q) == 1.0
