@@ -33,19 +33,28 @@ _DATE_Q = re.compile(
     re.I,
 )
 _AUXILIARY = r"(?:do|does|did|is|are|was|were|has|have|had|will|would|can|could|should|may|might|must)"
-_ENTITY_NOUNS = (  # after which/what, they ask for a name: a person, a group, a place
+_ENTITY_NOUNS = (  # after which/what, they ask for a name: a person or a group (a place: _PLACE_NOUNS)
     r"person|people|man|woman|official|spokes(?:man|woman|person)|leader|president|minister|senator"
     r"|governor|mayor|player|coach|author|writer|reporter|correspondent|journalist|scientist|artist"
     r"|actor|actress|singer|executive|ceo|chief|founder|director|manager|judge|candidate|winner"
     r"|politician|agency|company|firm|organi[sz]ation|team|club|newspaper|network|university|party"
-    r"|band|bank|outlet|city|country|state|town|village|region|nation|province|island|river|room"
-    r"|building|venue|stadium|airport|street|carmaker|automaker|maker|manufacturer|producer|brand"
-    r"|retailer|airline|carrier|ministry|department|court|hospital|school|museum|station|port|festival"
+    r"|band|bank|outlet|carmaker|automaker|maker|manufacturer|producer|brand"
+    r"|retailer|airline|carrier|ministry|department|court|hospital|school|museum|station|festival"
 )
-_ENTITY_Q = re.compile(
-    rf"^\s*(?:[a-z]+\s+)?(?:which|what)\s+(?:(?!{_AUXILIARY}\b)[a-z-]+\s+){{0,2}}?"
-    rf"(?:{_ENTITY_NOUNS})s?\b",
-    re.I,
+_PLACE_NOUNS = (
+    r"city|country|state|town|village|region|nation|province|island|river|room|building|venue|stadium|airport"
+    r"|street|port"
+)
+
+
+def _which(nouns: str) -> str:
+    """ "Which <noun> ...?", "In what <adjective> <noun> ...?" for one of ``nouns``."""
+    return rf"^\s*(?:[a-z]+\s+)?(?:which|what)\s+(?:(?!{_AUXILIARY}\b)[a-z-]+\s+){{0,2}}?(?:{nouns})s?\b"
+
+
+_ENTITY_Q = re.compile(_which(_ENTITY_NOUNS), re.I)
+_PLACE_Q = re.compile(  # "Where ...?", "In which city ...?": a name, best one placed by a preposition
+    rf"^\s*(?:[a-z]+\s+)?where\b|{_which(_PLACE_NOUNS)}", re.I
 )
 _EXPANSION_Q = re.compile(r"\b(?:stand|stands|short) for\b|\bacronym\b|\babbreviation\b", re.I)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,9}\b")
@@ -88,16 +97,7 @@ _REASON = re.compile(  # what a sentence that gives a cause or a purpose says it
     r"|aim(?:s|ed)? (?:at|to)|intended to|designed to|fears? (?:of|that)|concerns? (?:about|over|that))\b",
     re.I,
 )
-_NAME_Q = re.compile(r"^\s*(?:who|whom|whose|where)\b|\bthe names? of\b", re.I)
-_PLACE_NOUNS = (
-    r"city|country|state|town|village|region|nation|province|island|river|room|building|venue|stadium|airport"
-    r"|street|port"
-)
-_PLACE_Q = re.compile(  # "Where ...?", "In which city ...?": a name, best one placed by a preposition
-    rf"^\s*(?:[a-z]+\s+)?where\b|^\s*(?:[a-z]+\s+)?(?:which|what)\s+(?:(?!{_AUXILIARY}\b)[a-z-]+\s+){{0,2}}?"
-    rf"(?:{_PLACE_NOUNS})s?\b",
-    re.I,
-)
+_NAME_Q = re.compile(r"^\s*(?:who|whom|whose)\b|\bthe names? of\b", re.I)  # "where": a place (_PLACE_Q)
 _PLACED = re.compile(  # a name after a preposition of place: "in the Oval Office", "around Monterrey"
     r"\b(?<!ccording )(?<!due )(?<!hanks )(?<!wing )(?<!ompared )(?<!rior )"  # not "according to Leavitt"
     r"(?:in|at|from|near|to|into|across|throughout|outside|inside|around|between|within|along|off|via"
@@ -241,11 +241,19 @@ def holds(sentence: str, kind: str | None, question: str = "") -> bool:
 
 def _placed(sentence: str, question: str) -> bool:
     """Whether a name the question lacks follows a preposition of place in the sentence."""
-    asked = set(re.findall(r"[a-z]+", question.lower()))
-    return any(
-        any(w not in asked and w not in _NOT_NAMES for w in m.group(1).lower().split())
-        for m in _PLACED.finditer(sentence)
-    )
+    asked = _asked(question)
+    return any(_new_words(m.group(1).lower().split(), asked) for m in _PLACED.finditer(sentence))
+
+
+@lru_cache(maxsize=1024)
+def _asked(question: str) -> frozenset[str]:
+    """The question's words, lower case (a name among them is no answer to it)."""
+    return frozenset(re.findall(r"[a-z]+", question.lower()))
+
+
+def _new_words(words: list[str], asked: frozenset[str]) -> list[str]:
+    """Those of a name's ``words`` the question lacks, a weekday or a month being no name."""
+    return [w for w in words if w not in asked and w not in _NOT_NAMES]
 
 
 _NOT_NAMES = frozenset(f"{_MONTHS}|{_WEEKDAYS}".split("|"))
@@ -257,12 +265,12 @@ def _names_new(sentence: str, question: str) -> bool:
     Street" for "Which street ...?"; "Prime Minister Carney" for "Who is Carney?"; not
     "Ashvale Central Library" for "Who runs the Ashvale library?"), a weekday or a month
     being no name."""
-    asked = set(re.findall(r"[a-z]+", question.lower()))
+    asked = _asked(question)
     for m in _NAME.finditer(sentence):
         words = m.group(0).lower().split()
         if _opens(sentence, m.start()):  # '"From the beginning, ..." he said': capitalised as a first word
             words = words[1:]
-        new = [w for w in words if w not in asked and w not in _NOT_NAMES]
+        new = _new_words(words, asked)
         if new and 2 * len(new) >= len(words):
             return True
     first = _FIRST.match(sentence)  # "Stellantis paused production ...": capitalised as any first word
