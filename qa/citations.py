@@ -5,7 +5,7 @@ quote or reported speech names them only as "he" or "she"."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Protocol
 
 from index import Snapshot, page_of
@@ -103,13 +103,13 @@ def shown(c: Cited, before: Cited | None = None, after: Cited | None = None) -> 
 _SUBJECT = re.compile(r"(?:He|She)\b(?=\s+[a-z])")  # "He admitted that ...": the sentence's own subject
 
 
-def named_subject(text: str, name: str, mark: Callable[[str], str] = lambda n: f"[{n}]") -> str | None:
-    """``text`` with the speaker's name in brackets after the "He" or "She" it opens with
-    ("He [Trump] admitted that the neighbours have “natural conflict” ..."), as an editor
-    names whom a pronoun means; None when it opens otherwise (a quotation: then the name
-    goes before it, "Trump: “We could ...,” he said"). ``mark`` writes the bracketed name."""
+def named_subject(text: str, bracketed: str) -> str | None:
+    """``text`` with ``bracketed`` (the speaker's name in brackets) after the "He" or "She"
+    it opens with ("He [Trump] admitted that the neighbours have “natural conflict” ..."),
+    as an editor names whom a pronoun means; None when it opens otherwise (a quotation:
+    then the name goes before it, "Trump: “We could ...,” he said")."""
     m = _SUBJECT.match(text)
-    return f"{text[: m.end()]} {mark(name)}{text[m.end() :]}" if m else None
+    return f"{text[: m.end()]} {bracketed}{text[m.end() :]}" if m else None
 
 
 def labelled(c: Cited, before: Cited | None = None, after: Cited | None = None) -> str:
@@ -119,7 +119,7 @@ def labelled(c: Cited, before: Cited | None = None, after: Cited | None = None) 
     name = speaker_label(c, before)
     if not name:
         return text
-    return named_subject(text, name) or f"{name}: {text}"
+    return named_subject(text, f"[{name}]") or f"{name}: {text}"
 
 
 def answer_text(picked: Sequence[Candidate], cited: Sequence[Citation]) -> str:

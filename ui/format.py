@@ -77,7 +77,7 @@ def _labelled(c: Citation, before: Citation | None = None, after: Citation | Non
     if not name:
         return text
     who = escape_markdown(name)
-    return named_subject(text, name, lambda _: f"\\[**{who}**\\]") or f"**{who}:** {text}"
+    return named_subject(text, f"\\[**{who}**\\]") or f"**{who}:** {text}"
 
 
 def answer_markdown(answer: Answer, turn: int = 0) -> str:

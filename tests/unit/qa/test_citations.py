@@ -57,4 +57,4 @@ def test_reported_speech_that_opens_with_he_names_the_speaker_in_brackets():
     (c,) = (c for c in cands if c.sentence == reported)
     assert c.speaker == "Trump"
     assert answer_text([c], [_cite(1)]) == f"He [Trump] {reported[3:]} [1]"
-    assert named_subject("“We could renegotiate it,” he said.", "Trump") is None  # a quote: name first
+    assert named_subject("“We could renegotiate it,” he said.", "[Trump]") is None  # a quote: name first
