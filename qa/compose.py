@@ -18,14 +18,16 @@ one's evidence into the probability that the answer is right. Three outcomes:
 'What did X say about Y?' questions answer with X's own words: the quotes whose
 speaker is X (:func:`qa.quotes.speaker_of`) that name Y (in them, in the sentence
 before, or in their article's headline), else X's other quotes (which may be about Y
-in other words: when the answer comes out tentative, the note says that none of them
-names Y; when the passages never name Y, it says so whatever the confidence); when the
-passages name X but quote X nowhere, the closest sentences with a note (tentative);
-when they do not name X, a decline.
+in other words, or not: the answer is then at most tentative, and the note says that
+none of them names Y, or, when the passages never name Y's head word (:func:`topic_head`:
+"oil" in "Canadian oil"), that the articles do not mention Y); when the passages name X
+but quote X nowhere, the closest sentences with a note (tentative); when they do not name
+X, a decline.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -122,10 +124,12 @@ def compose(
         if confidence >= calibration.tentative_at
         else "declined"
     )
-    if note is not None and status == "answer":
-        status = "tentative"
+    if status == "answer" and (note is not None or aside is not None):
+        # the speaker's quotes do not name the topic (they may be on another): tentative, and
+        # no surer than a tentative answer, so that the figure and the outcome agree
+        status, confidence = "tentative", max(0.0, min(confidence, calibration.answer_at - 0.01))
     if status == "tentative" and note is None:
-        note = aside  # unsure, and the speaker's quotes do not name the topic: say so
+        note = aside
     reason = (
         f"confidence {confidence:.2f} (answers from {calibration.answer_at:.2f}, tentative from "
         f"{calibration.tentative_at:.2f}): the best sentence covers {evidence[3]:.0%} of the question, "
@@ -204,18 +208,35 @@ def _say_pool(
     if not say.topic:
         return quotes, None, 1.0, None
     topic = question_terms(say.topic, weight)
+    held = frozenset().union(*(c.terms for c in candidates))
+    head = topic_head(say.topic)  # "oil" in "Canadian oil": a quote naming "Canadian" is not about it
+    if not coverage(topic, held) or (head and not coverage({head: 1.0}, held)):
+        # the passages never name what the topic is about: whatever the speaker said, it is not that
+        note = f"The articles do not mention {say.topic}; this is what {say.speaker} said."
+        return quotes, note, 0.5, None
     naming = [i for i in quotes if _names_topic(topic, candidates[i]) > 0]
     if naming:
         return naming, None, 1.0, None
-    if not coverage(topic, frozenset().union(*(c.terms for c in candidates))):
-        # the passages do not name the topic anywhere: whatever the speaker said, it is not that
-        note = f"The articles do not mention {say.topic}; this is what {say.speaker} said."
-        return quotes, note, 0.5, None
     aside = (
         f"The articles quote {say.speaker}, but none of these quotes mentions {say.topic}; "
         f"this is what {say.speaker} said."
     )
     return quotes, None, 0.5, aside
+
+
+_PREPOSITION = re.compile(
+    r"\s(?:of|in|on|at|with|about|for|from|to|into|between|behind|after|before|over|under|during"
+    r"|among|against|toward|towards|through|by|as|than|since|until)\s",
+    re.I,
+)
+
+
+def topic_head(topic: str) -> str | None:
+    """The word a say-question's topic is about, as a term: the last content word before
+    its first preposition ("oil" in "Canadian oil", "prices" in "aluminum prices in the
+    United States", "strength" in "the strength of the peso"); None when it has none."""
+    terms = tokenize(_PREPOSITION.split(f" {topic} ", maxsplit=1)[0])
+    return terms[-1] if terms else None
 
 
 def words_of(candidates: Sequence[Candidate], say: SayQuestion) -> list[int]:

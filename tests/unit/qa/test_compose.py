@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.calibration import ConfidenceModel, load
-from qa.compose import GAP, HOLD, compose
+from qa.calibration import CONFIDENCE_FEATURES, ConfidenceModel, load
+from qa.compose import GAP, HOLD, compose, topic_head
 from qa.evidence import FEATURES, SentenceModel, gather
 from qa.quotes import parse_say_question
 from qa.sentences import coverage
@@ -97,9 +97,14 @@ def test_the_same_sentence_from_two_reports_is_stated_once_but_differing_figures
     assert {same, other} <= set(answer(other))
 
 
+def _model(**weights: float) -> SentenceModel:
+    """A sentence model with these weights (by feature name), the rest 0."""
+    return SentenceModel(tuple(weights.get(f, 0.0) for f in FEATURES))
+
+
 def _calibration(answer_at: float, tentative_at: float):
     """The default sentence model; confidence = sigmoid(10 x (coverage - 0.5))."""
-    conf = ConfidenceModel((0.0, 0.0, 0.0, 10.0, 0.0, 0.0), -5.0)
+    conf = ConfidenceModel(tuple(10.0 * (f == "coverage") for f in CONFIDENCE_FEATURES), -5.0)
     return replace(load("default", None), confidence=conf, answer_at=answer_at, tentative_at=tentative_at)
 
 
@@ -128,7 +133,7 @@ def test_a_clear_best_sentence_is_answered_alone_and_shared_evidence_with_more()
     q = "How many people does the ferry carry?"
     cands = gather(q, None, [_passage(text)], FLAT, {})
     cal = _calibration(answer_at=0.0, tentative_at=0.0)
-    sharp = replace(cal, sentence=SentenceModel((40.0, 0, 0, 0, 0, 0, 0)))  # coverage alone, very sure
+    sharp = replace(cal, sentence=_model(coverage=40.0))  # coverage alone, very sure
     got = compose(q, cands, sharp, FLAT)
     assert [c.sentence for c in got.picked] == ["The ferry carries 220 people across the bay."]
     assert got.share >= HOLD
@@ -136,12 +141,19 @@ def test_a_clear_best_sentence_is_answered_alone_and_shared_evidence_with_more()
     assert len(compose(q, cands, flat, FLAT).picked) == 3
 
 
+def test_a_say_topic_is_about_its_last_word_before_a_preposition():
+    assert topic_head("Canadian oil") == "oil"
+    assert topic_head("aluminum prices in the United States") == "price"
+    assert topic_head("the strength of the peso") == "strength"
+    assert topic_head("USMCA") == "usmca" and topic_head("the") is None
+
+
 def test_a_say_answer_quotes_the_speaker_and_says_when_not_on_the_topic_asked():
     filler = "Trump spoke warmly about his guest while reporters gathered in the Oval Office."
     quote = "“We could renegotiate it, and that would be good,” he said."
     other = "Carney said the talks were “constructive” and would go on next week."
     q = "What did Trump say about USMCA?"
-    unsure = ConfidenceModel((0.0,) * 6, -0.4)  # 0.4 whatever the evidence: tentative
+    unsure = ConfidenceModel((0.0,) * len(CONFIDENCE_FEATURES), -0.4)  # 0.4 whatever the evidence: tentative
     cal = replace(load("default", None), confidence=unsure, answer_at=0.5, tentative_at=0.1)
     review = "The USMCA review is due next year, officials said on Monday morning."
     cands = gather(q, None, [_passage(f"{review} {filler} {quote} {other}")], FLAT, {})
@@ -154,7 +166,14 @@ def test_a_say_answer_quotes_the_speaker_and_says_when_not_on_the_topic_asked():
     assert absent.status == "tentative" and absent.note.startswith("The articles do not mention dairy")
     assert got.evidence[-1] == 0.5  # his words, not naming the topic
     sure = compose(q, cands, replace(cal, answer_at=0.0), FLAT, parse_say_question(q))
-    assert sure.status == "answer" and sure.note is None  # confident: about USMCA in other words
+    # however sure the model: quotes that do not name USMCA may be about it in other words, or not
+    assert sure.status == "tentative" and "none of these quotes mentions USMCA" in sure.note
+    q3 = "What did Trump say about Canadian oil?"  # 'Canadian' is there, 'oil' (what it is about) is not
+    texts = [_passage(f"{review} {filler} {quote} Canadian officials smiled.")]
+    sure_cal = replace(cal, answer_at=0.0)
+    oil = compose(q3, gather(q3, None, texts, FLAT, {}), sure_cal, FLAT, parse_say_question(q3))
+    assert oil.note.startswith("The articles do not mention Canadian oil")
+    assert oil.status == "tentative" and oil.confidence == 0.0  # no surer than tentative (here: from 0)
     q = "What did Carney say about the talks?"
     got = compose(q, cands, replace(cal, answer_at=0.0), FLAT, parse_say_question(q))
     assert [c.sentence for c in got.picked] == [other] and got.note is None
@@ -197,7 +216,7 @@ def test_a_say_answer_is_only_the_speakers_quotes_naming_the_topic_when_there_ar
     naming = "Officials said the review of USMCA is due next year."  # names USMCA, quotes nobody
     cal = _calibration(answer_at=0.0, tentative_at=0.0)
     # both models rank the first retrieved passage's sentences ("other", "naming") above "on_topic"
-    prefers_other = replace(cal, sentence=SentenceModel((0.0, 0.0, 0.0, 0.0, 0.0, 5.0, 0.0)))
+    prefers_other = replace(cal, sentence=_model(rank=5.0))
 
     def answer(headline: str, calibration=cal):
         passages = [
@@ -226,7 +245,7 @@ def test_the_best_sentence_leads_the_answer_whatever_its_passage_rank_and_place(
     passages = [_passage(f"{scene} The mayor spoke first.", "a", 2.0), _passage(answer, "b", 1.0)]
     cands = gather(q, None, passages, FLAT, {})
     cal = _calibration(answer_at=0.0, tentative_at=0.0)
-    flat = replace(cal, sentence=SentenceModel((1.0, 0, 0, 0, 0, 0, 0)))  # coverage, not sure: three
+    flat = replace(cal, sentence=_model(coverage=1.0))  # coverage, not sure: three
     got = compose(q, cands, flat, FLAT)
     assert len(got.picked) == 3 and got.picked[0].sentence == answer
     assert got.scores[0] == max(got.scores)
@@ -246,7 +265,7 @@ def test_a_newer_report_of_the_lead_goes_first_and_other_sentences_follow():
         _passage(new, "new", 1.0, date="2025-06-01"),
     ]
     cal = _calibration(answer_at=0.0, tentative_at=0.0)
-    model = replace(cal, sentence=SentenceModel((1.0, 0, 0, 0, 0, 0.5, 0)))  # coverage, then rank: old best
+    model = replace(cal, sentence=_model(coverage=1.0, rank=0.5))  # coverage, then rank: old best
     got = compose(q, gather(q, None, passages, FLAT, {}), model, FLAT)
     assert [c.sentence for c in got.picked] == [new, old, aside]
 
@@ -259,7 +278,7 @@ def test_a_sure_answer_that_covers_the_question_stops_before_context_far_below_i
         "Tickets for the ferry cost six dollars. The ferry crew waved from the deck."
     )
     cal = _calibration(answer_at=0.0, tentative_at=0.0)
-    model = replace(cal, sentence=SentenceModel((3.0, 0, 0, 0, 0, 0, 0)))  # coverage, three to one
+    model = replace(cal, sentence=_model(coverage=3.0))  # coverage, three to one
     q = "Does the ferry carry people?"  # all covered by the best; the others a third, 2 log-odds below
     got = compose(q, gather(q, None, [_passage(text)], FLAT, {}), model, FLAT)
     assert got.status == "answer" and got.share < HOLD and GAP < 2.0  # the old rule would have added context
