@@ -239,6 +239,15 @@ def holds(sentence: str, kind: str | None, question: str = "") -> bool:
     return False
 
 
+def mentions(sentence: str, kind: str) -> bool:
+    """Whether the sentence holds anything of the kind at all, read loosely: a date for
+    "date", any number (a sum, a year, "four") for "number", "money" and "length". A sure
+    answer needs at least that (:mod:`qa.compose`); :func:`holds` is the strict reading."""
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    return bool(_NUMBER.search(sentence))
+
+
 def _placed(sentence: str, question: str) -> bool:
     """Whether a name the question lacks follows a preposition of place in the sentence."""
     asked = _asked(question)

@@ -10,8 +10,10 @@ one's evidence into the probability that the answer is right. Three outcomes:
   the sentence that holds the answer"), more when two or three share the evidence; when
   the best sentence already covers the question (:data:`COVERED`), none that scores far
   below it (:data:`GAP`). The best sentence leads the answer.
-* ``tentative``: the evidence is middling. The best sentences (up to :data:`HOLD_TENTATIVE`
-  of the probability) are given, marked so, with a note that says why.
+* ``tentative``: the evidence is middling, or the best sentence lacks what the question
+  asks for (a date, a number, a sum of money, a length: "How many trucks ...?" answered
+  by a sentence without a count), however sure the model. The best sentences (up to
+  :data:`HOLD_TENTATIVE` of the probability) are given, marked so, with a note that says why.
 * ``declined``: nothing is close. No sentence; the note says so in plain words (the
   closest passages stay in ``passages``) and ``abstain_reason`` holds the figures.
 
@@ -35,6 +37,7 @@ from functools import lru_cache
 import numpy as np
 
 from index import article_day, tokenize
+from qa.answertype import answer_type, mentions
 from qa.calibration import Calibration
 from qa.evidence import Candidate, question_terms, softmax
 from qa.quotes import SayQuestion, has_words, introduced_as, names_speaker
@@ -48,6 +51,8 @@ HOLD_TENTATIVE = 0.95  # ... a tentative one's, and a say-question's (the speake
 SAME_REPORT = 0.5  # share of terms two articles' sentences hold in common to be one report (hand-set)
 COVERED = 0.8  # a sure answer whose best sentence covers this much of the question is answered ...
 GAP = 1.5  # ... and adds no sentence this many log-odds below it (under 22% as likely; both hand-set)
+# what a question of these kinds asks for (qa.answertype): a sure answer must hold one
+KIND_WORDS = {"date": "date", "number": "number", "money": "sum of money", "length": "length or time"}
 SAY_TOPIC = 2.0  # log-odds added to a speaker's quote per unit of naming the topic asked (hand-set)
 
 
@@ -128,12 +133,23 @@ def compose(
         # the speaker's quotes do not name the topic (they may be on another): tentative, and
         # no surer than a tentative answer, so that the figure and the outcome agree
         status, confidence = "tentative", max(0.0, min(confidence, calibration.answer_at - 0.01))
+    kind = answer_type(question)
+    untyped = kind in KIND_WORDS and not mentions(best.sentence, kind)
+    if status == "answer" and say is None and untyped:
+        # "How many trucks ...?" answered by a sentence without a count: whatever else it says,
+        # it does not hold what was asked
+        status, confidence = "tentative", max(0.0, min(confidence, calibration.answer_at - 0.01))
+        note = (
+            f"The closest sentence gives no {KIND_WORDS[kind]}, which the question asks for; "
+            "check the passages."
+        )
     if status == "tentative" and note is None:
         note = aside
     reason = (
         f"confidence {confidence:.2f} (answers from {calibration.answer_at:.2f}, tentative from "
         f"{calibration.tentative_at:.2f}): the best sentence covers {evidence[3]:.0%} of the question, "
         f"similarity {evidence[2]:.2f}, best passage similarity {evidence[4]:.2f}"
+        + (f", and holds no {KIND_WORDS[kind]}" if untyped and kind else "")
     )
     share = softmax(scores[order])
     if status == "declined":

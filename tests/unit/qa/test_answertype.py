@@ -1,6 +1,6 @@
 import pytest
 
-from qa.answertype import answer_type, degree, holds
+from qa.answertype import answer_type, degree, holds, mentions
 
 
 @pytest.mark.parametrize(
@@ -186,3 +186,9 @@ def test_a_place_is_best_given_after_a_preposition_of_place():
     q = "Where is Amarasekera from?"
     dunmore = "Amarasekera, a schoolteacher from the inland town of Dunmore, pulled away."
     assert degree(dunmore, "place", q) == 1.0
+
+
+def test_mentions_reads_a_kind_loosely():
+    assert mentions("The fare rises to four dollars.", "number")  # a sum answers "How much ...?"
+    assert mentions("It opened in 1994.", "length") and not mentions("It opened long ago.", "number")
+    assert mentions("It opened on a Monday.", "date") and not mentions("It opened at last.", "date")

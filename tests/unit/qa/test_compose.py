@@ -128,6 +128,23 @@ def test_three_outcomes_from_the_calibrated_confidence():
     assert empty.status == "declined" and "Nothing in the indexed articles matches" in empty.note
 
 
+def test_a_sure_answer_holds_what_kind_of_thing_the_question_asks_for():
+    cal = _calibration(answer_at=0.8, tentative_at=0.3)
+    q = "How many trucks cross the border at Laredo?"
+
+    def ask(text: str):
+        return compose(q, gather(q, None, [_passage(text)], FLAT, {}), cal, FLAT)
+
+    counted = ask("Trucks cross the border at Laredo, about 4,000 of them a day. Rail is slower.")
+    assert counted.status == "answer" and counted.note is None
+    uncounted = ask("Trucks cross the border at Laredo in long queues. Rail is slower.")
+    assert uncounted.status == "tentative" and uncounted.confidence < 0.8  # sure of the words, not the answer
+    assert "gives no number" in uncounted.note and "holds no number" in uncounted.reason
+    q = "When did trucks first cross the border at Laredo?"
+    dated = [_passage("Trucks first crossed the border at Laredo in 1882.")]
+    assert compose(q, gather(q, None, dated, FLAT, {}), cal, FLAT).status == "answer"
+
+
 def test_a_clear_best_sentence_is_answered_alone_and_shared_evidence_with_more():
     text = "The ferry sails at noon. The ferry carries 220 people across the bay. Tickets cost six dollars."
     q = "How many people does the ferry carry?"
