@@ -129,27 +129,22 @@ def compose(
         if confidence >= calibration.tentative_at
         else "declined"
     )
-    if status == "answer" and (note is not None or aside is not None):
-        # the speaker's quotes do not name the topic (they may be on another): tentative, and
-        # no surer than a tentative answer, so that the figure and the outcome agree
-        status, confidence = "tentative", max(0.0, min(confidence, calibration.answer_at - 0.01))
     kind = answer_type(question)
-    untyped = kind in KIND_WORDS and not mentions(best.sentence, kind)
-    if status == "answer" and say is None and untyped:
-        # "How many trucks ...?" answered by a sentence without a count: whatever else it says,
-        # it does not hold what was asked
+    lacking = KIND_WORDS[kind] if kind in KIND_WORDS and not mentions(best.sentence, kind) else None
+    # however sure the model, an answer is tentative (and no surer than one, so that the figure
+    # and the outcome agree) when the speaker's quotes do not name the topic (they may be on
+    # another), or when the best sentence lacks what was asked ("How many trucks ...?" and no count)
+    if status == "answer" and (note is not None or aside is not None or (say is None and lacking)):
         status, confidence = "tentative", max(0.0, min(confidence, calibration.answer_at - 0.01))
-        note = (
-            f"The closest sentence gives no {KIND_WORDS[kind]}, which the question asks for; "
-            "check the passages."
-        )
+        if say is None and lacking:
+            note = f"The closest sentence gives no {lacking}, which the question asks for; see the passages."
     if status == "tentative" and note is None:
         note = aside
     reason = (
         f"confidence {confidence:.2f} (answers from {calibration.answer_at:.2f}, tentative from "
         f"{calibration.tentative_at:.2f}): the best sentence covers {evidence[3]:.0%} of the question, "
         f"similarity {evidence[2]:.2f}, best passage similarity {evidence[4]:.2f}"
-        + (f", and holds no {KIND_WORDS[kind]}" if untyped and kind else "")
+        + (f", and holds no {lacking}" if lacking else "")
     )
     share = softmax(scores[order])
     if status == "declined":
