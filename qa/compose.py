@@ -21,10 +21,11 @@ one's evidence into the probability that the answer is right. Three outcomes:
 speaker is X (:func:`qa.quotes.speaker_of`) that name Y (in them, in the sentence
 before, or in their article's headline), else X's other quotes (which may be about Y
 in other words, or not: the answer is then at most tentative, and the note says that
-none of them names Y, or, when the passages never name Y's head word (:func:`topic_head`:
-"oil" in "Canadian oil"), that the articles do not mention Y); when the passages name X
-but quote X nowhere, the closest sentences with a note (tentative); when they do not name
-X, a decline.
+none of them names Y, or, when the passages hold none of Y's words, that the articles do
+not mention Y). A quote that names part of Y does not name Y when the passages never hold
+Y's head word (:func:`topic_head`: "oil" in "Canadian oil"). When the passages name X but
+quote X nowhere, the closest sentences with a note (tentative); when they do not name X,
+a decline.
 """
 
 from __future__ import annotations
@@ -220,14 +221,15 @@ def _say_pool(
         return quotes, None, 1.0, None
     topic = question_terms(say.topic, weight)
     held = frozenset().union(*(c.terms for c in candidates))
-    head = topic_head(say.topic)  # "oil" in "Canadian oil": a quote naming "Canadian" is not about it
-    if not coverage(topic, held) or (head and not coverage({head: 1.0}, held)):
-        # the passages never name what the topic is about: whatever the speaker said, it is not that
+    if not coverage(topic, held):
+        # the passages do not name the topic anywhere: whatever the speaker said, it is not that
         note = f"The articles do not mention {say.topic}; this is what {say.speaker} said."
         return quotes, note, 0.5, None
-    naming = [i for i in quotes if _names_topic(topic, candidates[i]) > 0]
-    if naming:
-        return naming, None, 1.0, None
+    head = topic_head(say.topic)  # "oil" in "Canadian oil": a quote naming "Canadian" is not about it
+    if not head or coverage({head: 1.0}, held):  # no quote names a topic whose head is nowhere
+        naming = [i for i in quotes if _names_topic(topic, candidates[i]) > 0]
+        if naming:
+            return naming, None, 1.0, None
     aside = (
         f"The articles quote {say.speaker}, but none of these quotes mentions {say.topic}; "
         f"this is what {say.speaker} said."

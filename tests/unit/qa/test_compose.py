@@ -186,10 +186,11 @@ def test_a_say_answer_quotes_the_speaker_and_says_when_not_on_the_topic_asked():
     # however sure the model: quotes that do not name USMCA may be about it in other words, or not
     assert sure.status == "tentative" and "none of these quotes mentions USMCA" in sure.note
     q3 = "What did Trump say about Canadian oil?"  # 'Canadian' is there, 'oil' (what it is about) is not
-    texts = [_passage(f"{review} {filler} {quote} Canadian officials smiled.")]
+    canadian = "“Our Canadian friends will be fine, believe me,” he said."  # names 'Canadian', not oil
+    texts = [_passage(f"{review} {filler} {canadian}")]
     sure_cal = replace(cal, answer_at=0.0)
     oil = compose(q3, gather(q3, None, texts, FLAT, {}), sure_cal, FLAT, parse_say_question(q3))
-    assert oil.note.startswith("The articles do not mention Canadian oil")
+    assert "none of these quotes mentions Canadian oil" in oil.note  # though one names 'Canadian'
     assert oil.status == "tentative" and oil.confidence == 0.0  # no surer than tentative (here: from 0)
     q = "What did Carney say about the talks?"
     got = compose(q, cands, replace(cal, answer_at=0.0), FLAT, parse_say_question(q))
