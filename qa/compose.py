@@ -132,13 +132,13 @@ def compose(
     )
     kind = answer_type(question)
     lacking = KIND_WORDS[kind] if kind in KIND_WORDS and not mentions(best.sentence, kind) else None
-    # however sure the model, an answer is tentative (and no surer than one, so that the figure
-    # and the outcome agree) when the speaker's quotes do not name the topic (they may be on
-    # another), or when the best sentence lacks what was asked ("How many trucks ...?" and no count)
-    if status == "answer" and (note is not None or aside is not None or (say is None and lacking)):
+    if status == "answer" and say is None and lacking:  # "How many trucks ...?" and no count
+        note = f"The closest sentence gives no {lacking}, which the question asks for; see the passages."
+    # however sure the model, an answer with a note is tentative (and no surer than one, so that
+    # the figure and the outcome agree): the best sentence lacks what was asked (above), the
+    # speaker's quotes do not name the topic (they may be on another), ...
+    if status == "answer" and (note is not None or aside is not None):
         status, confidence = "tentative", max(0.0, min(confidence, calibration.answer_at - 0.01))
-        if say is None and lacking:
-            note = f"The closest sentence gives no {lacking}, which the question asks for; see the passages."
     if status == "tentative" and note is None:
         note = aside
     reason = (
