@@ -25,6 +25,7 @@ from qa.calibration import Calibration
 from qa.citations import answer_text, citations, one_copy
 from qa.compose import NO_ANSWER, compose, words_of
 from qa.evidence import Evidence, gather
+from qa.names import unknown
 from qa.quotes import SayQuestion, parse_say_question
 from qa.retrieve import MODES, Filters, SentenceStep, retrieve
 from qa.rewrite import rewrite, speaker_swap
@@ -140,9 +141,11 @@ def answer_from(
     t3 = time.perf_counter()
     cal = calibration or models.calibration
     say = parse_say_question(found.query)
-    composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages)
+    snap = found.snapshot or store.snapshot()
+    missing = unknown(found.query, snap.dfs) if found.candidates else []
+    composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages, missing)
     t4 = time.perf_counter()
-    cited = citations(composed, found.snapshot or store.snapshot())
+    cited = citations(composed, snap)
     text = answer_text(composed.picked, cited)
     timings = found.timings_ms | {"compose": (t4 - t3) * 1000, "total": (t4 - found.started) * 1000}
     return Answer(

@@ -14,8 +14,10 @@ one's evidence into the probability that the answer is right. Three outcomes:
   asks for (a date, a number, a sum of money, a length: "How many trucks ...?" answered
   by a sentence without a count), however sure the model. The best sentences (up to
   :data:`HOLD_TENTATIVE` of the probability) are given, marked so, with a note that says why.
-* ``declined``: nothing is close. No sentence; the note says so in plain words (the
-  closest passages stay in ``passages``) and ``abstain_reason`` holds the figures.
+* ``declined``: nothing is close, or the question names something no indexed article
+  holds (:mod:`qa.names`: "the United Kingdom" of articles on Canada), however close the
+  sentences read. No sentence; the note says so in plain words (the closest passages stay
+  in ``passages``) and ``abstain_reason`` holds the figures.
 
 'What did X say about Y?' questions answer with X's own words: the quotes whose
 speaker is X (:func:`qa.quotes.speaker_of`) that name Y (in them, in the sentence
@@ -84,9 +86,11 @@ def compose(
     weight: Callable[[str], float],
     say: SayQuestion | None = None,
     passages: int = 1,
+    unknown: Sequence[str] = (),
 ) -> Composed:
     """The answer to ``question`` from ``candidates`` (see :func:`qa.evidence.gather`);
-    ``passages`` is how many passages were retrieved (none: nothing matched at all)."""
+    ``passages`` is how many passages were retrieved (none: nothing matched at all);
+    ``unknown``: the names of the question no indexed article holds (:func:`qa.names.unknown`)."""
     if not passages:
         return declined(
             "Nothing in the indexed articles matches that question.",
@@ -148,6 +152,12 @@ def compose(
         + (f", and holds no {lacking}" if lacking else "")
     )
     share = softmax(scores[order])
+    if unknown and say is None:  # (a say-question's own notes say what the articles lack)
+        named = " or ".join(unknown)
+        note = f"The indexed articles never mention {named}; check the spelling, or add articles about it."
+        reason = f"the question names {named}, which no indexed chunk holds; {reason}"
+        confidence = min(confidence, max(0.0, calibration.tentative_at - 0.01))
+        return declined(note, reason, confidence, evidence, float(share[0]))
     if status == "declined":
         note = "Nothing in the indexed articles answers that closely enough."
         return declined(note, reason, confidence, evidence, float(share[0]))

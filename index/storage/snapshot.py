@@ -73,6 +73,10 @@ class Snapshot(Protocol):
         """How many live chunks contain ``term`` (a token of :func:`index.text.terms.tokenize`)."""
         ...
 
+    def dfs(self, terms: Sequence[str]) -> dict[str, int]:
+        """:meth:`df` of each of ``terms`` at once (one read where the engine is remote)."""
+        ...
+
     def idf(self, term: str) -> float:
         """BM25's idf of ``term`` over the live chunks."""
         ...
@@ -174,6 +178,9 @@ class LocalSnapshot:
 
     def df(self, term: str) -> int:
         return self.view.lexical.df(term)
+
+    def dfs(self, terms: Sequence[str]) -> dict[str, int]:
+        return {t: self.view.lexical.df(t) for t in terms}
 
     def idf(self, term: str) -> float:
         return self.view.lexical.idf(term)

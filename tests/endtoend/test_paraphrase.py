@@ -14,10 +14,10 @@ from tests.conftest import ROOT, SEED, SQUAD, shared
 SETS = ROOT / "eval" / "paraphrase"
 ARTICLES = {"seed": SEED, "demo": DEMO_ARTICLES, "squad": SQUAD / "articles", "say": DEMO_ARTICLES}
 # Floors about two questions under what `qa eval` measures on each (README, "Questions in readers'
-# own words" and the versions after it): seed 0.738 / 1.000 / 0.048 / 0.423,
-# demo 0.735 / 0.926 / 0.029 / 0.200.
+# own words" and the versions after it): seed 0.762 / 1.000 / 0.024 / 0.568 (since names no article
+# holds decline: 0.378 before, on the same 79 questions), demo 0.794 / 0.926 / 0.029 / 0.200.
 FLOORS = {
-    "seed": {"answer_contains": 0.69, "hit@1": 0.95, "max_abstain_rate": 0.10, "abstain_correct": 0.35},
+    "seed": {"answer_contains": 0.69, "hit@1": 0.95, "max_abstain_rate": 0.10, "abstain_correct": 0.50},
     "demo": {"answer_contains": 0.70, "hit@1": 0.90, "max_abstain_rate": 0.06, "abstain_correct": 0.12},
 }
 

@@ -186,6 +186,9 @@ class MilvusSnapshot:
     def df(self, term: str) -> int:
         return self.store.df_at([term], self._generation)[term] if len(self) else 0
 
+    def dfs(self, terms: Sequence[str]) -> dict[str, int]:
+        return self.store.df_at(terms, self._generation) if len(self) else dict.fromkeys(terms, 0)
+
     def idf(self, term: str) -> float:
         n, df = len(self), self.df(term)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))

@@ -128,6 +128,22 @@ def test_three_outcomes_from_the_calibrated_confidence():
     assert empty.status == "declined" and "Nothing in the indexed articles matches" in empty.note
 
 
+def test_a_question_naming_what_no_article_holds_is_declined_however_close_the_sentences_read():
+    text = "Prime Minister Carney met the president on Tuesday. Trade was the main topic of the talks."
+    cal = _calibration(answer_at=0.8, tentative_at=0.3)
+    q = "Who is the prime minister of the United Kingdom?"
+    cands = gather(q, None, [_passage(text)], FLAT, {})
+    assert compose(q, cands, replace(cal, answer_at=0.0), FLAT).status == "answer"  # the words are close
+    got = compose(q, cands, replace(cal, answer_at=0.0), FLAT, unknown=["United Kingdom"])
+    assert got.status == "declined" and not got.picked and got.confidence < cal.tentative_at
+    assert got.note.startswith("The indexed articles never mention United Kingdom; check the spelling")
+    assert "no indexed chunk holds" in got.reason and "confidence" in got.reason
+    q = "What did Carney say about Ottawa?"  # a say-question says itself what the articles lack
+    said = compose(q, gather(q, None, [_passage("“We will agree,” Carney said.")], FLAT, {}), cal, FLAT,
+                   parse_say_question(q), unknown=["Ottawa"])  # fmt: skip
+    assert said.status != "declined" and "do not mention Ottawa" in said.note
+
+
 def test_a_sure_answer_holds_what_kind_of_thing_the_question_asks_for():
     cal = _calibration(answer_at=0.8, tentative_at=0.3)
     q = "How many trucks cross the border at Laredo?"

@@ -153,6 +153,7 @@ def test_bm25_and_dense_scores_agree_with_their_top_lists_and_moments(filled):
     mean, std = bm25.moments()
     assert mean == pytest.approx(every.mean(), abs=1e-6) and std == pytest.approx(every.std(), abs=1e-6)
     assert snap.df("steel") == 1 and snap.df("unseen") == 0 and snap.idf("unseen") > snap.idf("steel") > 0
+    assert snap.dfs(["steel", "unseen", "steel"]) == {"steel": 1, "unseen": 0}
     qv = load_embedder(f"hash:{DIM}").encode(["ferry islands"])[0]
     dense = snap.dense(qv)
     exact = dense.of(all_ids)
