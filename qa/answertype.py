@@ -239,13 +239,28 @@ def holds(sentence: str, kind: str | None, question: str = "") -> bool:
     return False
 
 
-def mentions(sentence: str, kind: str) -> bool:
+def mentions(sentence: str, kind: str, question: str = "") -> bool:
     """Whether the sentence holds anything of the kind at all, read loosely: a date for
-    "date", any number (a sum, a year, "four") for "number", "money" and "length". A sure
-    answer needs at least that (:mod:`qa.compose`); :func:`holds` is the strict reading."""
+    "date", any number (a sum, a year, "four") for "number", "money" and "length", but for
+    "How many <things> ...?" a number that is neither a share nor a year ("77%" is no count
+    of jobs; "How many of ...?" may be answered by a share). A sure answer needs at least
+    that (:mod:`qa.compose`); :func:`holds` is the strict reading."""
     if kind == "date":
         return bool(_DATE.search(sentence))
+    if kind == "number" and counts_things(question):
+        sentence = _YEAR.sub(" ", _SHARE.sub(" ", sentence))
     return bool(_NUMBER.search(sentence))
+
+
+_SHARE = re.compile(r"\d[\d.,]*\s*(?:%|percent\b|per cent\b)", re.I)
+_YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
+_COUNT_Q = re.compile(r"\bhow many\b(?!\s+of\b)", re.I)
+
+
+def counts_things(question: str) -> bool:
+    """Whether the question asks for a count of things ("How many jobs ...?", not "How
+    many of Canada's exports ...?")."""
+    return bool(_COUNT_Q.search(question))
 
 
 def _placed(sentence: str, question: str) -> bool:

@@ -12,8 +12,9 @@ one's evidence into the probability that the answer is right. Three outcomes:
   below it (:data:`GAP`). The best sentence leads the answer.
 * ``tentative``: the evidence is middling, or the best sentence lacks what the question
   asks for (a date, a number, a sum of money, a length: "How many trucks ...?" answered
-  by a sentence without a count), however sure the model. The best sentences (up to
-  :data:`HOLD_TENTATIVE` of the probability) are given, marked so, with a note that says why.
+  by a sentence without a count, or with only a share or a year), however sure the model.
+  The best sentences (up to :data:`HOLD_TENTATIVE` of the probability) are given, marked
+  so, with a note that says why.
 * ``declined``: nothing is close, or the question names something no indexed article
   holds (:mod:`qa.names`: "the United Kingdom" of articles on Canada), however close the
   sentences read. No sentence; the note says so in plain words (the closest passages stay
@@ -40,7 +41,7 @@ from functools import lru_cache
 import numpy as np
 
 from index import article_day, tokenize
-from qa.answertype import answer_type, mentions
+from qa.answertype import answer_type, counts_things, mentions
 from qa.calibration import Calibration
 from qa.evidence import Candidate, question_terms, softmax
 from qa.quotes import SayQuestion, has_words, introduced_as, names_speaker
@@ -135,7 +136,9 @@ def compose(
         else "declined"
     )
     kind = answer_type(question)
-    lacking = KIND_WORDS[kind] if kind in KIND_WORDS and not mentions(best.sentence, kind) else None
+    lacking = None
+    if kind in KIND_WORDS and not mentions(best.sentence, kind, question):
+        lacking = "count" if kind == "number" and counts_things(question) else KIND_WORDS[kind]
     if status == "answer" and say is None and lacking:  # "How many trucks ...?" and no count
         note = f"The closest sentence gives no {lacking}, which the question asks for; see the passages."
     # however sure the model, an answer with a note is tentative (and no surer than one, so that

@@ -192,3 +192,12 @@ def test_mentions_reads_a_kind_loosely():
     assert mentions("The fare rises to four dollars.", "number")  # a sum answers "How much ...?"
     assert mentions("It opened in 1994.", "length") and not mentions("It opened long ago.", "number")
     assert mentions("It opened on a Monday.", "date") and not mentions("It opened at last.", "date")
+
+
+def test_a_count_of_things_is_not_met_by_a_share_or_a_year():
+    q = "How many jobs have the tariffs cost?"
+    assert not mentions("More than 77% of exports go south, and tariffs weigh on jobs.", "number", q)
+    assert not mentions("Tariffs have cost jobs since 2018.", "number", q)
+    assert mentions("Tariffs have cost 4,000 jobs since 2018.", "number", q)
+    assert mentions("More than 77% of exports go south.", "number", "How many of the exports go south?")
+    assert mentions("More than 77% of exports go south.", "number", "How much of the trade goes south?")

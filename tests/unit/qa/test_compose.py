@@ -155,7 +155,9 @@ def test_a_sure_answer_holds_what_kind_of_thing_the_question_asks_for():
     assert counted.status == "answer" and counted.note is None
     uncounted = ask("Trucks cross the border at Laredo in long queues. Rail is slower.")
     assert uncounted.status == "tentative" and uncounted.confidence < 0.8  # sure of the words, not the answer
-    assert "gives no number" in uncounted.note and "holds no number" in uncounted.reason
+    assert "gives no count" in uncounted.note and "holds no count" in uncounted.reason
+    shared = ask("About 80% of trucks cross the border at Laredo. Rail is slower.")  # a share, not a count
+    assert shared.status == "tentative" and "gives no count" in shared.note
     q = "When did trucks first cross the border at Laredo?"
     dated = [_passage("Trucks first crossed the border at Laredo in 1882.")]
     assert compose(q, gather(q, None, dated, FLAT, {}), cal, FLAT).status == "answer"
