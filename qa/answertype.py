@@ -99,9 +99,16 @@ _REASON = re.compile(  # what a sentence that gives a cause or a purpose says it
 )
 _NAME_Q = re.compile(r"^\s*(?:who|whom|whose)\b|\bthe names? of\b", re.I)  # "where": a place (_PLACE_Q)
 _PLACED = re.compile(  # a name after a preposition of place: "in the Oval Office", "around Monterrey"
-    r"\b(?<!ccording )(?<!due )(?<!hanks )(?<!wing )(?<!ompared )(?<!rior )"  # not "according to Leavitt"
-    r"(?:in|at|from|near|to|into|across|throughout|outside|inside|around|between|within|along|off|via"
-    r"|toward|towards)\s+(?:the\s+)?(?:[a-z]+\s+){0,3}?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)"
+    r"(?=\b(?<!ccording )(?<!due )(?<!hanks )(?<!wing )(?<!ompared )(?<!rior )"  # not "according to Leavitt"
+    r"(in|at|from|near|to|into|across|throughout|outside|inside|around|between|within|along|off|via"
+    r"|toward|towards)\s+(?:the\s+)?(?:[a-z]+\s+){0,3}?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*))"
+)  # (a look-ahead, so that "at" in "to work at his Edison Machine Works" is found too)
+_HEADING = frozenset({"to", "into", "toward", "towards"})  # where someone goes, not where it is ...
+_GOING_Q = re.compile(  # ... which is what these ask: "Where will Trump travel next?"
+    r"\b(?:go|goes|going|went|gone|travel\w*|visit\w*|trip|head\w*|move[sd]?|moving|fl[eiy]\w*|flown"
+    r"|send|sent|ship\w*|export\w*|sell|sold|return\w*|migrat\w*|bound|destination|relocat\w*|bring|brought"
+    r"|take[sn]?|took|deliver\w*|come|came|arriv\w*)\b",
+    re.I,
 )
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
@@ -266,7 +273,12 @@ def counts_things(question: str) -> bool:
 def _placed(sentence: str, question: str) -> bool:
     """Whether a name the question lacks follows a preposition of place in the sentence."""
     asked = _asked(question)
-    return any(_new_words(m.group(1).lower().split(), asked) for m in _PLACED.finditer(sentence))
+    going = bool(_GOING_Q.search(question))
+    return any(
+        _new_words(m.group(2).lower().split(), asked)
+        for m in _PLACED.finditer(sentence)
+        if going or m.group(1) not in _HEADING
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -186,6 +186,12 @@ def test_a_place_is_best_given_after_a_preposition_of_place():
     q = "Where is Amarasekera from?"
     dunmore = "Amarasekera, a schoolteacher from the inland town of Dunmore, pulled away."
     assert degree(dunmore, "place", q) == 1.0
+    # "to" says where someone goes: the answer to where they go, not to where they met
+    trip = "Trump is considering a visit to South Korea later this month."
+    assert degree(trip, "place", "Where did the two leaders meet?") == 0.5
+    assert degree(trip, "place", "Where might Trump travel next?") == 1.0
+    works = "He was hired by Edison to work at his Edison Machine Works."  # "at" inside "to work at"
+    assert degree(works, "place", "Where did Tesla begin working?") == 1.0
 
 
 def test_mentions_reads_a_kind_loosely():
