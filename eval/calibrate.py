@@ -59,6 +59,7 @@ from qa.calibration import Calibration, ConfidenceModel, file_for
 from qa.calibration import load as load_calibration
 from qa.compose import Composed, compose
 from qa.evidence import FEATURES, Evidence, SentenceModel
+from qa.names import unknown
 from qa.quotes import parse_say_question
 from qa.rewrite import rewrite
 from qa.sentences import best, coverage, sentences, similarities
@@ -199,11 +200,16 @@ def fit_sentence(seen: Sequence[Seen], start: Sequence[float]) -> np.ndarray:
     return fit_choice([(x, r) for _, x, r in usable], start=np.asarray(start, float), weights=weights)
 
 
-def composed(assistant_free: Calibration, s: Seen) -> Composed:
+def composed(assistant_free: Calibration, s: Seen, names: bool = False) -> Composed:
+    """The answer from ``s``'s evidence; ``names``: with the decline of a question naming
+    what no indexed article holds (:mod:`qa.names`), as users get it: the report, not the
+    fit (which fits the model's own view of the evidence)."""
     assert s.evidence is not None
     ev = s.evidence
+    checked = names and ev.snapshot is not None and ev.candidates
+    missing = unknown(ev.query, ev.snapshot.dfs) if checked else ()
     return compose(ev.query, ev.candidates, assistant_free, ev.weight, parse_say_question(ev.query),
-                   ev.answer_passages)  # fmt: skip
+                   ev.answer_passages, missing)  # fmt: skip
 
 
 def answer_text(c: Composed) -> str:
@@ -286,10 +292,12 @@ def _report(seen: Sequence[Seen], cal: Calibration) -> dict[str, dict[str, Any]]
     out: dict[str, dict[str, Any]] = {}
     by: dict[str, list[tuple[Seen, Composed]]] = {}
     for s in seen:
-        by.setdefault(f"{s.case.role}:{s.case.group}", []).append((s, composed(cal, s)))
+        by.setdefault(f"{s.case.role}:{s.case.group}", []).append((s, composed(cal, s, names=True)))
     for s in seen:
         if s.case.unanswerable and s.case.kind in ("on-topic", "off-topic"):
-            by.setdefault(f"{s.case.role}:{s.case.group}:{s.case.kind}", []).append((s, composed(cal, s)))
+            by.setdefault(f"{s.case.role}:{s.case.group}:{s.case.kind}", []).append(
+                (s, composed(cal, s, names=True))
+            )
     for key, rows in sorted(by.items()):
         ans = [(s, c) for s, c in rows if not s.case.unanswerable]
         una = [(s, c) for s, c in rows if s.case.unanswerable]
@@ -303,7 +311,7 @@ def _report(seen: Sequence[Seen], cal: Calibration) -> dict[str, dict[str, Any]]
             "declined_or_tentative_unanswerable": _rate([c.status != "answer" for _, c in una]),
         }
     for role in ("tune", "report"):
-        rows = [(s, composed(cal, s)) for s in seen if s.case.role == role]
+        rows = [(s, composed(cal, s, names=True)) for s in seen if s.case.role == role]
         p = [c.confidence for _, c in rows]
         r = [is_right(s, c) for s, c in rows]
         out[f"{role}:reliability"] = {

@@ -11,9 +11,12 @@ where the model's scores do not.
 A name is a capitalised word after the question's first ("Kingdom", "Olympics",
 "Freeland"), not: an abbreviation of four capitals or fewer ("US", "CEO", "WWII": the
 articles may spell them out), a day, a month or a compass point, a word of under four
-letters once stemmed, or an adjective of nationality before a lower-case word ("the
-American president": the articles say "U.S."). A question in title case or capitals (a
-stop word capitalised after the first word: "What Did Trump Say?") is not checked.
+letters once stemmed, an adjective of nationality before a lower-case word ("the
+American president": the articles say "U.S."), or a lone capitalised word that modifies
+a noun after a determiner or an adjective ("Which Greek historian ...?", "the usual
+Latin-letter title": the articles may say "Thucydides" and "Roman numerals"). A question
+in title case or capitals (a stop word capitalised after the first word: "What Did Trump
+Say?") is not checked.
 
 A name is held when some chunk holds it, holds it without or with one accent, holds a
 word one letter away (a slip: "Goverment", "Karistadt") or with one letter moved
@@ -35,6 +38,14 @@ _NOT_NAMES = frozenset(
     """north south east west northern southern eastern western central monday tuesday wednesday
     thursday friday saturday sunday january february march april may june july august september
     october november december""".split()
+)
+_DETERMINERS = frozenset(
+    "a an the which what whose his her its their our my your this that these those".split()
+)
+_PREPOSITIONS = frozenset(
+    """about above across after against along among around before behind below beneath beside
+    between beyond by during from inside near off outside over past since through toward towards
+    under until upon via within without""".split()
 )
 _NATIONALITY = re.compile(r"(?:an|ian|ese|ish|i)$")  # "American", "Chinese", "British", "Israeli"
 _LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789àáâäãåçčćéèêëěíìîïñńóòôöõøřšśúùûüůýÿžźżł"
@@ -61,16 +72,31 @@ def names(question: str) -> list[tuple[str, list[str]]]:
         run.append(text)
         after = words[i + 1].group() if i + 1 < len(words) else ""
         lower = text.lower()
+        modifier = len(run) == 1 and _describes(words[i - 1].group(), after)
         if (
             (text.isupper() and len(text) <= 4)
             or lower in _NOT_NAMES
             or (_NATIONALITY.search(lower) and after[:1].islower())
-        ):
+            or modifier  # "Which Greek historian ...?", "the usual Latin-letter title": the article may
+        ):  # say "Thucydides" and "Roman numerals"
             continue
         checked += [t for t in tokenize(text) if len(t) >= MIN_CHARS]
     if run and checked:
         out.append((" ".join(run), checked))
     return out
+
+
+def _describes(before: str, after: str) -> bool:
+    """Whether a lone capitalised word between ``before`` and ``after`` modifies a noun: after
+    a determiner or an adjective and before a word that is not a stop word ("which Greek
+    historian", "the usual Latin-letter title"; not "Trump and Carney meet", "did Musk say",
+    "from Spain drew")."""
+    if not after[:1].islower() or after.lower() in STOPWORDS:
+        return False
+    before = before.lower()
+    return before in _DETERMINERS or (
+        before[:1].islower() and before not in STOPWORDS and before not in _PREPOSITIONS
+    )
 
 
 def unknown(question: str, dfs: Callable[[Sequence[str]], dict[str, int]]) -> list[str]:
