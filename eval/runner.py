@@ -15,6 +15,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from eval import metrics
 from eval.formats import Question, load
 from eval.gold import Judged, Resolver
 from index.errors import InputError
+from index.sources.readers import find_files
 from qa import MODES, Answer, Assistant, Config, Passage
 
 log = logging.getLogger(__name__)
@@ -43,9 +45,13 @@ def run(
     progress: bool | None = None,
     calibration: str | Path | None = None,
     config: Config | None = None,
+    leave_out: int | None = None,
 ) -> dict[str, Any]:
     """Evaluate and write the three outputs into ``out``; returns the summary.
-    ``calibration``: a calibration file to answer with instead of the model's own."""
+    ``calibration``: a calibration file to answer with instead of the model's own;
+    ``leave_out``: index all article files but every ``leave_out``-th (sorted by path), and
+    count the questions about a left-out article as unanswerable (do answers decline what
+    the index does not hold?)."""
     modes = [m.strip() for m in compare if m.strip()]
     bad = [m for m in modes if m not in MODES]
     if bad or not modes:
@@ -63,13 +69,26 @@ def run(
     with Assistant.open(index_dir, model=model, config=config) as assistant:
         if calibration is not None:
             assistant.use_calibration(Path(calibration))
+        kept, left = _kept_files(qset.articles, leave_out)
         started = time.perf_counter()
-        report = assistant.add(list(qset.articles), progress=progress)
+        report = assistant.add(kept, progress=progress)
         index_seconds = time.perf_counter() - started
         for problem in report.rejected[:20]:
             log.warning("skipped %s", problem)
         resolver = Resolver(assistant)
+        held = [f for f in left if resolver.article_id(f.name) is not None]
+        if held:
+            raise InputError(
+                f"the index {index_dir} already holds {held[0].name}, which --leave-out leaves out; "
+                "give a new --index"
+            )
         judged = [resolver.judge(q) for q in qs]
+        # a question whose every gold article was left out: the index does not answer it
+        gone = [
+            bool(left) and bool(q.gold) and not j.grades and not q.unanswerable
+            for q, j in zip(qs, judged, strict=True)
+        ]
+        qs = [replace(q, unanswerable=True) if g else q for q, g in zip(qs, gone, strict=True)]
         depth = min(max(k, CURVE_K), assistant.counts().chunks)
         blocks, rows = [], []
         for mode in modes:
@@ -84,7 +103,8 @@ def run(
                         "chunks_embedded": report.chunks_embedded,
                         "rejected": len(report.rejected),
                     },
-                    "unresolved_gold": sum(j.unresolved for j in judged),
+                    "unresolved_gold": sum(j.unresolved for j, g in zip(judged, gone, strict=True) if not g),
+                    "left_out": {"articles": len(left), "questions": sum(gone)} if left else None,
                     "config": {
                         "mode": mode,
                         "k": k,
@@ -104,6 +124,20 @@ def run(
 
     write_report(out_dir, blocks, rows)
     return summary
+
+
+def _kept_files(articles: Sequence[Path], leave_out: int | None) -> tuple[list[Any], list[Path]]:
+    """What to index, and which article files were left out (every ``leave_out``-th)."""
+    if leave_out is None:
+        return list(articles), []
+    if isinstance(leave_out, bool) or leave_out < 2:
+        raise InputError(f"--leave-out of {leave_out} must be 2 or more (2: every other article file)")
+    files, _ = find_files(articles)
+    if len(files) < 2:
+        names = ", ".join(str(a) for a in articles)
+        raise InputError(f"--leave-out needs the articles as a folder of two or more files; {names} is not")
+    left = files[leave_out - 1 :: leave_out]
+    return [f for f in files if f not in left], left
 
 
 def _settings(assistant: Assistant) -> dict[str, Any]:

@@ -195,6 +195,7 @@ def _eval(args: argparse.Namespace) -> int:
         limit=args.limit,
         calibration=args.calibration,
         config=args.config,
+        leave_out=args.leave_out,
     )
     from eval.report import KEYS
 
@@ -206,6 +207,12 @@ def _eval(args: argparse.Namespace) -> int:
             for k in keys
         ]
         print(f"{block['config']['mode']:<8} " + " ".join(f"{v:>10}" for v in values))
+    if summary.get("left_out"):
+        left = summary["left_out"]
+        print(
+            f"left out {left['articles']} article files: their {left['questions']} questions count as "
+            "unanswerable (abstain_correct: declined; unanswerable_not_confident: declined or tentative)"
+        )
     print(
         f"index built in {summary['index_seconds']} s; "
         f"wrote {args.out}/summary.json, results.jsonl, report.md"

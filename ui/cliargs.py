@@ -39,6 +39,9 @@ EXAMPLES = {
     "  qa eval --articles ../shared/data/squad-dev-half --questions "
     "../shared/data/squad-dev-half/questions.jsonl \\\n      --format squad-folder --out /tmp/e "
     "--compare hybrid,dense,bm25\n"
+    "  qa eval --articles ../shared/data/squad-dev-half --questions "
+    "../shared/data/squad-dev-half/questions.jsonl \\\n      --format squad-folder --leave-out 2 --out /tmp/l"
+    "   # every other article left out\n"
     "  qa eval --articles ../shared/data/scifact --questions ../shared/data/scifact/qrels/train.tsv "
     "--format beir --out /tmp/s",
     "serve": "examples:\n  qa serve --demo                 # build the demo index if needed, open the chat\n"
@@ -253,6 +256,13 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
     p.add_argument("--index", metavar="DIR", help="index to build or reuse (default: OUT/index)")
     p.add_argument(
         "--calibration", metavar="FILE", help="answer with this calibration file (default: the model's own)"
+    )
+    p.add_argument(
+        "--leave-out",
+        type=int,
+        metavar="K",
+        help="index all article files but every K-th (sorted by name; 2: every other one) and count "
+        "the questions about a left-out article as unanswerable: does it decline what the index lacks?",
     )
 
     p = command("serve", "Serve the chat UI and the JSON API (open the address it prints in a browser).")

@@ -245,3 +245,34 @@ def test_bad_question_files_name_the_line(tmp_path, content, message):
 def test_bad_compare_modes_are_refused(tmp_path):
     with pytest.raises(InputError, match="--compare"):
         evaluation.run(tmp_path, tmp_path / "q.jsonl", tmp_path / "o", compare=["magic"])
+
+
+def test_leave_out_indexes_all_but_every_kth_file_and_its_questions_count_as_unanswerable(tmp_path):
+    arts = tmp_path / "arts"
+    arts.mkdir()
+    topics = {"a-ferry": "ferry line opened", "b-robots": "robot team won", "c-quake": "quake shook town",
+              "d-bakery": "bakery sold bread"}  # fmt: skip
+    for name, text in topics.items():
+        (arts / f"{name}.txt").write_text(f"{name}\n\nThe {text} on Monday, officials said.")
+    qs = tmp_path / "q.jsonl"
+    records = [
+        {"id": n, "question": f"When was it that the {t}?", "answers": ["Monday"], "relevant": [f"{n}.txt"]}
+        for n, t in topics.items()
+    ]
+    qs.write_text("\n".join(json.dumps(r) for r in records))
+    out = tmp_path / "out"
+    summary = evaluation.run(arts, qs, out, compare=["bm25"], model="hash:64", progress=False, leave_out=2)
+    assert summary["left_out"] == {"articles": 2, "questions": 2} and summary["unresolved_gold"] == 0
+    assert summary["index"]["articles_added"] == 2 and summary["unanswerable"] == 2
+    rows = {r["id"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
+    assert [k for k, r in sorted(rows.items()) if r["unanswerable"]] == ["b-robots", "d-bakery"]
+    assert evaluation.run(arts, qs, tmp_path / "o2", compare=["bm25"], model="hash:64", progress=False)[
+        "left_out"
+    ] is None
+    with pytest.raises(InputError, match=r"already holds b-robots\.txt"):  # the full index of the run above
+        evaluation.run(arts, qs, tmp_path / "o3", index=tmp_path / "o2" / "index", model="hash:64",
+                       compare=["bm25"], progress=False, leave_out=2)  # fmt: skip
+    with pytest.raises(InputError, match="must be 2 or more"):
+        evaluation.run(arts, qs, tmp_path / "o4", model="hash:64", progress=False, leave_out=1)
+    with pytest.raises(InputError, match="a folder of two or more files"):
+        evaluation.run(arts / "a-ferry.txt", qs, tmp_path / "o5", model="hash:64", leave_out=2)
