@@ -207,7 +207,7 @@ def composed(assistant_free: Calibration, s: Seen, names: bool = False) -> Compo
     assert s.evidence is not None
     ev = s.evidence
     checked = names and ev.snapshot is not None and ev.candidates
-    missing = unknown(ev.query, ev.snapshot.dfs) if checked else ()
+    missing = unknown(ev.query, ev.snapshot.dfs, [c.sentence for c in ev.candidates]) if checked else ()
     return compose(ev.query, ev.candidates, assistant_free, ev.weight, parse_say_question(ev.query),
                    ev.answer_passages, missing)  # fmt: skip
 

@@ -142,7 +142,8 @@ def answer_from(
     cal = calibration or models.calibration
     say = parse_say_question(found.query)
     snap = found.snapshot or store.snapshot()
-    missing = unknown(found.query, snap.dfs) if found.candidates else []
+    near = [c.sentence for c in found.candidates]
+    missing = unknown(found.query, snap.dfs, near) if near else []
     composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages, missing)
     t4 = time.perf_counter()
     cited = citations(composed, snap)

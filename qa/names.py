@@ -18,17 +18,20 @@ Latin-letter title": the articles may say "Thucydides" and "Roman numerals"). A 
 in title case or capitals (a stop word capitalised after the first word: "What Did Trump
 Say?") is not checked.
 
-A name is held when some chunk holds it, holds it without or with one accent, holds a
-word one letter away (a slip: "Goverment", "Karistadt") or with one letter moved
-("Ghengis", "Ghandi"), or holds the two words it runs together ("Superbowl"). A question
-with a name no chunk holds is declined, and the note names it (:func:`qa.compose.compose`).
+A name is held when some chunk holds it, or when the passages found for the question hold
+it without or with accents ("Gospic"), one letter away (a slip: "Goverment",
+"Karistadt", "Merceds") or with one letter moved ("Ghengis", "Ghandi"), a word it
+abbreviates ("Sept"), or the two words it runs together ("Superbowl"): a slip's right
+spelling is where the question's other words led.
+A question with a name none of these hold is declined, and the note names it
+(:func:`qa.compose.compose`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from index import tokenize
 from index.text.terms import STOPWORDS
@@ -48,13 +51,13 @@ _PREPOSITIONS = frozenset(
     under until upon via within without""".split()
 )
 _NATIONALITY = re.compile(r"(?:an|ian|ese|ish|i)$")  # "American", "Chinese", "British", "Israeli"
-_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789àáâäãåçčćéèêëěíìîïñńóòôöõøřšśúùûüůýÿžźżł"
-MIN_CHARS = 4  # shorter stems are not checked: too many words lie one letter from them
+MIN_CHARS = 4  # shorter words are not checked: too many words lie one letter from them
+_PART = re.compile(r"[^\W\d_]+")  # the words of a name, as written: "Merceds-Benz", "Romans3"
 
 
 def names(question: str) -> list[tuple[str, list[str]]]:
     """The names ``question`` uses, each as written (a run of capitalised words: "United
-    Kingdom") with the terms of its words that are checked (see the module doc)."""
+    Kingdom") with its words that are checked, lower-cased (see the module doc)."""
     words = list(_WORD.finditer(question))
     capital = [w.group()[:1].isupper() for w in words]
     if any(c and w.group().lower() in STOPWORDS for w, c in zip(words[1:], capital[1:], strict=True)):
@@ -80,7 +83,7 @@ def names(question: str) -> list[tuple[str, list[str]]]:
             or modifier  # "Which Greek historian ...?", "the usual Latin-letter title": the article may
         ):  # say "Thucydides" and "Roman numerals"
             continue
-        checked += [t for t in tokenize(text) if len(t) >= MIN_CHARS]
+        checked += [w for w in _PART.findall(lower) if len(w) >= MIN_CHARS and tokenize(w)]
     if run and checked:
         out.append((" ".join(run), checked))
     return out
@@ -99,45 +102,51 @@ def _describes(before: str, after: str) -> bool:
     )
 
 
-def unknown(question: str, dfs: Callable[[Sequence[str]], dict[str, int]]) -> list[str]:
+def unknown(
+    question: str, dfs: Callable[[Sequence[str]], dict[str, int]], near: Iterable[str] = ()
+) -> list[str]:
     """The names of ``question`` (as written) that no chunk holds; ``dfs`` gives the
-    document frequency of terms (a snapshot's :meth:`~index.storage.snapshot.Snapshot.dfs`)."""
+    document frequency of terms (a snapshot's :meth:`~index.storage.snapshot.Snapshot.dfs`),
+    ``near`` the passages found for it (their sentences), where a slip's right spelling is."""
     found = names(question)
-    terms = sorted({t for _, checked in found for t in checked})
-    if not terms:
+    words = sorted({w for _, checked in found for w in checked})
+    if not words:
         return []
-    held = {t for t, n in dfs(terms).items() if n > 0}
-    missing = [t for t in terms if t not in held]
-    if missing:  # a slip or an accent: one read for every word one letter away
-        near = {t: _near(t) for t in missing}
-        seen = dfs(sorted(set().union(*near.values())))
-        held |= {t for t in missing if any(seen.get(v, 0) > 0 for v in near[t])}
-        held |= {t for t in missing if _joined(t, seen)}
-    return [name for name, checked in found if any(t not in held for t in checked)]
+    stems = {w: tokenize(w) for w in words}
+    df = dfs(sorted({t for ts in stems.values() for t in ts}))
+    held = {w for w in words if all(df.get(t, 0) > 0 for t in stems[w])}
+    missing = [w for w in words if w not in held]
+    if missing:  # a slip, an accent, an abbreviation or two words run together, against the passages
+        close = {_plain(w) for text in near for w in _PART.findall(text.lower())}
+        held |= {w for w in missing if _close(_plain(w), close)}
+    return [name for name, checked in found if any(w not in held for w in checked)]
 
 
-def _near(term: str) -> set[str]:
-    """Words one letter from ``term`` (dropped, swapped, changed, added), its unaccented
-    form, and the halves it may run together (for :func:`_joined`)."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", term) if not unicodedata.combining(c))
-    cuts = [(term[:i], term[i:]) for i in range(len(term) + 1)]
-    out = {plain}
-    out |= {a + b[1:] for a, b in cuts if b}
-    out |= {a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1}
-    out |= {a + c + b[1:] for a, b in cuts if b for c in _LETTERS}
-    out |= {a + c + b for a, b in cuts for c in _LETTERS}
-    dropped = ((term[:i] + term[i + 1 :], term[i]) for i in range(len(term)))  # one letter moved:
-    out |= {rest[:j] + c + rest[j:] for rest, c in dropped for j in range(len(term))}  # "ghengis"
-    out |= {half for i in range(3, len(term) - 2) for half in _halves(term, i)}
-    return out
+def _plain(term: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", term) if not unicodedata.combining(c))
 
 
-def _halves(term: str, i: int) -> tuple[str, str]:
-    """``term`` cut at ``i``, each half as the tokenizer would keep it."""
-    left, right = tokenize(term[:i]), tokenize(term[i:])
-    return (left[0] if left else term[:i], right[0] if right else term[i:])
+def _close(term: str, words: set[str]) -> bool:
+    """Whether one of ``words`` is ``term`` but for one letter (dropped, added, changed,
+    swapped with the next, or moved) or begins with it ("Sept": "september"), or two of
+    them run together make ``term``."""
+    if term in words or any(w.startswith(term) for w in words):
+        return True
+    if any(_slip(term, w) for w in words):
+        return True
+    return any(term[:i] in words and term[i:] in words for i in range(3, len(term) - 2))
 
 
-def _joined(term: str, seen: dict[str, int]) -> bool:
-    """Whether ``term`` runs two held words together ("superbowl": "super", "bowl")."""
-    return any(all(seen.get(h, 0) > 0 for h in _halves(term, i)) for i in range(3, len(term) - 2))
+def _slip(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1 or not a or not b:
+        return False
+    if len(a) != len(b):  # one letter dropped or added
+        short, long = (a, b) if len(a) < len(b) else (b, a)
+        return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+    diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(diff) <= 1:  # one letter changed
+        return True
+    if sorted(a) != sorted(b):
+        return False
+    n = len(a)  # one letter moved: "ghengis", "genghis"
+    return any(a[i] == b[j] and a[:i] + a[i + 1 :] == b[:j] + b[j + 1 :] for i in range(n) for j in range(n))
