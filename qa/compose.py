@@ -9,7 +9,9 @@ one's evidence into the probability that the answer is right. Three outcomes:
   answer sentence: one sentence when the best one is clear ("a factoid question wants
   the sentence that holds the answer"), more when two or three share the evidence; when
   the best sentence already covers the question (:data:`COVERED`), none that scores far
-  below it (:data:`GAP`). The best sentence leads the answer.
+  below it (:data:`GAP`). The best sentence leads the answer; a sentence with the
+  question's own qualifier ("the women's race") goes before a better-scored one giving
+  another ("the men's race": :mod:`qa.contrast`).
 * ``tentative``: the evidence is middling, or the best sentence lacks what the question
   asks for (a date, a number, a sum of money, a length: "How many trucks ...?" answered
   by a sentence without a count, or with only a share or a year), however sure the model.
@@ -43,6 +45,7 @@ import numpy as np
 from index import article_day, tokenize
 from qa.answertype import answer_type, counts_things, mentions
 from qa.calibration import Calibration
+from qa.contrast import LOOK, own_pair_first
 from qa.evidence import Candidate, question_terms, softmax
 from qa.quotes import SayQuestion, has_words, introduced_as, names_speaker
 from qa.sentences import coverage
@@ -113,6 +116,10 @@ def compose(
         if not pool:
             return declined(note or "", f"no sentence in the closest passages quotes {say.speaker}")
     order = sorted(pool, key=lambda i: -scores[i])
+    if say is None:  # "the women's race", not the best-covered sentence on the men's
+        own = own_pair_first(question, [candidates[i].sentence for i in order[: LOOK + 1]])
+        if own is not None:
+            order.insert(0, order.pop(own))
     best = candidates[order[0]]
     margin = float(scores[order[0]] - scores[order[1]]) if len(order) > 1 else 2.0
     covered = best.feature("coverage")
