@@ -142,8 +142,8 @@ def answer_from(
     cal = calibration or models.calibration
     say = parse_say_question(found.query)
     snap = found.snapshot or store.snapshot()
-    near = [c.sentence for c in found.candidates]
-    missing = unknown(found.query, snap.dfs, near) if near else []
+    near = [c.sentence for c in found.candidates]  # (a say-question's notes say what the articles lack)
+    missing = unknown(found.query, snap.dfs, near) if near and say is None else []
     composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages, missing)
     t4 = time.perf_counter()
     cited = citations(composed, snap)
