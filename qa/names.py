@@ -52,6 +52,7 @@ _PREPOSITIONS = frozenset(
 )
 _NATIONALITY = re.compile(r"(?:an|ian|ese|ish|i)$")  # "American", "Chinese", "British", "Israeli"
 MIN_CHARS = 4  # shorter words are not checked: too many words lie one letter from them
+_JOINS = frozenset({"of", "de", "del", "da", "di", "du", "von", "van", "der", "la", "le"})  # inside a name
 _PART = re.compile(r"[^\W\d_]+")  # the words of a name, as written: "Merceds-Benz", "Romans3"
 
 
@@ -67,15 +68,20 @@ def names(question: str) -> list[tuple[str, list[str]]]:
     checked: list[str] = []
     for i, w in enumerate(words):
         text = re.sub(r"['’]s$", "", w.group().rstrip(".'’"))
+        if run and text in _JOINS and i + 1 < len(words) and capital[i + 1]:
+            run.append(text)  # "Bank of Canada"
+            continue
         if i == 0 or not capital[i] or text == "I":
             if run and checked:
                 out.append((" ".join(run), checked))
             run, checked = [], []
             continue
+        if not run and words[i - 1].group() == "the":
+            run.append("the")  # as the question says it: "the United Kingdom"
         run.append(text)
         after = words[i + 1].group() if i + 1 < len(words) else ""
         lower = text.lower()
-        modifier = len(run) == 1 and _describes(words[i - 1].group(), after)
+        modifier = len([r for r in run if r != "the"]) == 1 and _describes(words[i - 1].group(), after)
         if (
             (text.isupper() and len(text) <= 4)
             or lower in _NOT_NAMES

@@ -187,7 +187,7 @@ def test_the_packaged_model_uses_its_fitted_calibration_and_declines_off_topic(s
     # the model alone was sure of this one (Carney is a prime minister): the name decides
     near = seed_assistant.ask("Who is the prime minister of the United Kingdom?")
     assert near.status == "declined" and near.abstained and near.confidence < cal.tentative_at
-    assert "never mention United Kingdom" in near.note and near.passages  # the closest passages stay
+    assert "never mention the United Kingdom" in near.note and near.passages  # the closest passages stay
     assert seed_assistant.ask("Where did Trump and Carney meet?").status != "declined"
     sure = seed_assistant.ask("What did Trump say about USMCA?")
     assert sure.status == "answer" and sure.confidence >= cal.answer_at
