@@ -25,7 +25,7 @@ from qa.calibration import Calibration
 from qa.citations import answer_text, citations, one_copy
 from qa.compose import NO_ANSWER, compose, words_of
 from qa.evidence import Evidence, gather
-from qa.names import unknown
+from qa.names import respell, unknown
 from qa.quotes import SayQuestion, parse_say_question
 from qa.retrieve import MODES, Filters, SentenceStep, retrieve
 from qa.rewrite import rewrite, speaker_swap
@@ -142,7 +142,9 @@ def answer_from(
     cal = calibration or models.calibration
     say = parse_say_question(found.query)
     snap = found.snapshot or store.snapshot()
-    near = [c.sentence for c in found.candidates]  # (a say-question's notes say what the articles lack)
+    near = [c.sentence for c in found.candidates]
+    if say is not None and near:  # "What did Carny say ...?": the passages' Carney (its notes say the rest)
+        say = respell(say, snap.dfs, near)
     missing = unknown(found.query, snap.dfs, near) if near and say is None else []
     composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages, missing)
     t4 = time.perf_counter()

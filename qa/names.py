@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from index import tokenize
 from index.text.terms import STOPWORDS
+from qa.quotes import SayQuestion
 
 _WORD = re.compile(r"[^\W_][\w'’.&-]*")
 _NOT_NAMES = frozenset(
@@ -156,3 +157,34 @@ def _slip(a: str, b: str) -> bool:
         return False
     n = len(a)  # one letter moved: "ghengis", "genghis"
     return any(a[i] == b[j] and a[:i] + a[i + 1 :] == b[:j] + b[j + 1 :] for i in range(n) for j in range(n))
+
+
+def respell(
+    say: SayQuestion, dfs: Callable[[Sequence[str]], dict[str, int]], near: Sequence[str]
+) -> SayQuestion:
+    """``say`` with each capitalised word of its speaker and topic that no chunk holds but
+    ``near`` (the passages' sentences) holds with a slip, as :func:`unknown` forgives it,
+    spelled as ``near`` has it: "What did Carny say about ...?" is about Carney when the
+    passages quote Carney. A word some chunk holds is left as asked ("Marsh" is not "March")."""
+    words = {w for text in (say.speaker, say.topic or "") for w in _PART.findall(text)}
+    asked = [w for w in words if len(w) >= MIN_CHARS and w[:1].isupper()]
+    stems = {w: tokenize(w) for w in asked}
+    df = dfs(sorted({t for ts in stems.values() for t in ts})) if asked else {}
+    absent = {w for w in asked if not all(df.get(t, 0) > 0 for t in stems[w])}
+    if not absent:
+        return say
+    held: dict[str, str] = {}
+    for sentence in near:
+        for w in _PART.findall(sentence):
+            held.setdefault(_plain(w.lower()), w)
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group()
+        if word not in absent:
+            return word
+        plain = _plain(word.lower())
+        found = [w for p, w in held.items() if p[:1] == plain[:1] and _slip(plain, p)]
+        return found[0] if len(found) == 1 and found[0][:1].isupper() else word
+
+    topic = _PART.sub(fix, say.topic) if say.topic else None
+    return SayQuestion(_PART.sub(fix, say.speaker), topic)

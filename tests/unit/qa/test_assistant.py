@@ -189,6 +189,8 @@ def test_the_packaged_model_uses_its_fitted_calibration_and_declines_off_topic(s
     assert near.status == "declined" and near.abstained and near.confidence < cal.tentative_at
     assert "never mention the United Kingdom" in near.note and near.passages  # the closest passages stay
     assert seed_assistant.ask("Where did Trump and Carney meet?").status != "declined"
+    slip = seed_assistant.ask("What did Carny say about USMCA?")  # the passages' Carney, not a decline
+    assert slip.status != "declined" and slip.citations and all(c.speaker == "Carney" for c in slip.citations)
     sure = seed_assistant.ask("What did Trump say about USMCA?")
     assert sure.status == "answer" and sure.confidence >= cal.answer_at
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from index import tokenize
-from qa.names import names, unknown
+from qa.names import names, respell, unknown
+from qa.quotes import SayQuestion
 
 ARTICLE = """Canadian Prime Minister Mark Carney met U.S. President Donald Trump at the White House
 on Tuesday. The Super Bowl champions visited too. The Gospić delegation and the government of
@@ -63,3 +64,15 @@ def test_unknown_names_are_those_no_chunk_holds_allowing_slips_accents_and_run_t
     assert unknown("What did Oleg Khan's sons do?", dfs, near) == ["Oleg Khan"]  # as written, less the 's
     dome = [*near, "The Mercedes-Benz Superdome opened in September."]
     assert unknown("Where was the Merceds-Benz Superdome in Sept?", dfs, dome) == []  # a slip, a short form
+
+
+def test_a_slip_in_a_say_question_is_spelled_as_the_passages_have_it():
+    near = ["Trump called Carney a world-class leader.", "The gust helped him in March.", "Carney smiled."]
+    dfs, _ = _dfs(" ".join(near) + " Helena Marsh spoke.")
+    say = respell(SayQuestion("Carny", "the Carnye visit"), dfs, near)
+    assert say == SayQuestion("Carney", "the Carney visit")
+    assert respell(SayQuestion("Trudeau", None), dfs, near).speaker == "Trudeau"  # nothing close: as asked
+    marsh = SayQuestion("Helena Marsh", None)
+    assert respell(marsh, dfs, near) == marsh  # the index holds Marsh: not "March"
+    assert respell(SayQuestion("Trump", "the just rules"), dfs, near).topic == "the just rules"  # lower case
+    assert respell(SayQuestion("Karney", None), dfs, near).speaker == "Karney"  # the first letter is kept
