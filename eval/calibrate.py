@@ -54,12 +54,12 @@ from eval.gold import Resolver
 from eval.metrics import answer_contains, percentile
 from index.embed import DEFAULT_MODEL_NAME
 from qa import Assistant
+from qa.asking import compose_from
 from qa.assistant import term_weights
 from qa.calibration import Calibration, ConfidenceModel, file_for
 from qa.calibration import load as load_calibration
 from qa.compose import Composed, compose
 from qa.evidence import FEATURES, Evidence, SentenceModel
-from qa.names import respell, unknown
 from qa.quotes import parse_say_question
 from qa.rewrite import rewrite
 from qa.sentences import best, coverage, sentences, similarities
@@ -201,20 +201,15 @@ def fit_sentence(seen: Sequence[Seen], start: Sequence[float]) -> np.ndarray:
 
 
 def composed(assistant_free: Calibration, s: Seen, names: bool = False) -> Composed:
-    """The answer from ``s``'s evidence; ``names``: with what :mod:`qa.names` does (the
-    decline of a question naming what no indexed article holds, a say-question's slips
-    respelled), as users get it: the report, not the fit (which fits the model's own view
-    of the evidence)."""
+    """The answer from ``s``'s evidence; ``names``: as users get it, with what :mod:`qa.names`
+    does (:func:`qa.asking.compose_from`): the report, not the fit (which fits the model's
+    own view of the evidence)."""
     assert s.evidence is not None
     ev = s.evidence
-    say = parse_say_question(ev.query)
-    if not (names and ev.snapshot is not None and ev.candidates):
-        return compose(ev.query, ev.candidates, assistant_free, ev.weight, say, ev.answer_passages)
-    near = [c.sentence for c in ev.candidates]
-    if say is not None:
-        say = respell(say, ev.snapshot.dfs, near)
-    missing = unknown(ev.query, ev.snapshot.dfs, near) if say is None else ()
-    return compose(ev.query, ev.candidates, assistant_free, ev.weight, say, ev.answer_passages, missing)
+    if names and ev.snapshot is not None:
+        return compose_from(ev, assistant_free, ev.snapshot)
+    return compose(ev.query, ev.candidates, assistant_free, ev.weight, parse_say_question(ev.query),
+                   ev.answer_passages)  # fmt: skip
 
 
 def answer_text(c: Composed) -> str:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from index import Embedder, InputError, Snapshot, StorageEngine
 from qa.calibration import Calibration
 from qa.citations import answer_text, citations, one_copy
-from qa.compose import NO_ANSWER, compose, words_of
+from qa.compose import NO_ANSWER, Composed, compose, words_of
 from qa.evidence import Evidence, gather
 from qa.names import respell, unknown
 from qa.quotes import SayQuestion, parse_say_question
@@ -139,14 +139,8 @@ def answer_from(
 ) -> Answer:
     """What :meth:`qa.Assistant.answer_from` returns."""
     t3 = time.perf_counter()
-    cal = calibration or models.calibration
-    say = parse_say_question(found.query)
     snap = found.snapshot or store.snapshot()
-    near = [c.sentence for c in found.candidates]
-    if say is not None and near:  # "What did Carny say ...?": the passages' Carney (its notes say the rest)
-        say = respell(say, snap.dfs, near)
-    missing = unknown(found.query, snap.dfs, near) if near and say is None else []
-    composed = compose(found.query, found.candidates, cal, found.weight, say, found.answer_passages, missing)
+    composed = compose_from(found, calibration or models.calibration, snap)
     t4 = time.perf_counter()
     cited = citations(composed, snap)
     text = answer_text(composed.picked, cited)
@@ -163,6 +157,21 @@ def answer_from(
         status=composed.status,
         confidence=composed.confidence,
         note=composed.note,
+    )
+
+
+def compose_from(found: Evidence, calibration: Calibration, snap: Snapshot) -> Composed:
+    """The answer composed from ``found`` as :meth:`qa.Assistant.ask` gives it, names read
+    against ``snap`` (:mod:`qa.names`): a say-question's slips spelled as the passages have
+    them ("What did Carny say ...?": Carney; its own notes say what the articles lack), and
+    any other question naming what no chunk holds declined."""
+    say = parse_say_question(found.query)
+    near = [c.sentence for c in found.candidates]
+    if say is not None and near:
+        say = respell(say, snap.dfs, near)
+    missing = unknown(found.query, snap.dfs, near) if near and say is None else []
+    return compose(
+        found.query, found.candidates, calibration, found.weight, say, found.answer_passages, missing
     )
 
 
