@@ -112,8 +112,10 @@ _GOING_Q = re.compile(  # ... which is what these ask: "Where will Trump travel 
 )
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+CALENDAR_WORDS = frozenset(f"{_MONTHS}|{_WEEKDAYS}".split("|"))  # a month or a day: a date, not a name
+_YEARS = r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b"
 _DATE = re.compile(
-    rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS}|{_WEEKDAYS})\b"
+    _YEARS + rf"|\b(?:{_MONTHS}|{_WEEKDAYS})\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)? century\b",
     re.I,
 )
@@ -145,8 +147,8 @@ _MONEY = re.compile(  # "$40", "18.4 million dollars", "C$2 billion", "EUR 12", 
     re.I,
 )
 _NOT_A_COUNT = re.compile(  # years, dates and clock times: numbers that count nothing
-    rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b(?!\s+(?!(?:the|a|an|and|or|but|to|in|on|at|of|by|for|as|with"
-    rf"|when|after|before|while|until|is|was|were|are)\b)[a-z])"
+    _YEARS + r"(?!\s+(?!(?:the|a|an|and|or|but|to|in|on|at|of|by|for|as|with"
+    r"|when|after|before|while|until|is|was|were|are)\b)[a-z])"
     rf"|\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b"
     rf"|\b\d{{1,2}}(?::\d{{2}})?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|\b\d{{1,2}}:\d{{2}}\b",
     re.I,
@@ -260,7 +262,7 @@ def mentions(sentence: str, kind: str, question: str = "") -> bool:
 
 
 _SHARE = re.compile(r"\d[\d.,]*\s*(?:%|percent\b|per cent\b)", re.I)
-_YEAR = re.compile(r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b")
+_YEAR = re.compile(_YEARS)
 _COUNT_Q = re.compile(r"\bhow many\b(?!\s+of\b)", re.I)
 
 
@@ -289,10 +291,7 @@ def _asked(question: str) -> frozenset[str]:
 
 def _new_words(words: list[str], asked: frozenset[str]) -> list[str]:
     """Those of a name's ``words`` the question lacks, a weekday or a month being no name."""
-    return [w for w in words if w not in asked and w not in _NOT_NAMES]
-
-
-_NOT_NAMES = frozenset(f"{_MONTHS}|{_WEEKDAYS}".split("|"))
+    return [w for w in words if w not in asked and w not in CALENDAR_WORDS]
 
 
 def _names_new(sentence: str, question: str) -> bool:

@@ -35,14 +35,12 @@ from collections.abc import Callable, Iterable, Sequence
 
 from index import tokenize
 from index.text.terms import STOPWORDS
+from qa.answertype import CALENDAR_WORDS
 from qa.quotes import SayQuestion
 
 _WORD = re.compile(r"[^\W_][\w'’.&-]*")
-_NOT_NAMES = frozenset(
-    """north south east west northern southern eastern western central monday tuesday wednesday
-    thursday friday saturday sunday january february march april may june july august september
-    october november december""".split()
-)
+_COMPASS = frozenset("north south east west northern southern eastern western central".split())
+_NOT_NAMES = CALENDAR_WORDS | _COMPASS
 _DETERMINERS = frozenset(
     "a an the which what whose his her its their our my your this that these those".split()
 )
