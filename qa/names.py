@@ -114,17 +114,29 @@ def unknown(
     document frequency of terms (a snapshot's :meth:`~index.storage.snapshot.Snapshot.dfs`),
     ``near`` the passages found for it (their sentences), where a slip's right spelling is."""
     found = names(question)
-    words = sorted({w for _, checked in found for w in checked})
-    if not words:
-        return []
-    stems = {w: tokenize(w) for w in words}
-    df = dfs(sorted({t for ts in stems.values() for t in ts}))
-    held = {w for w in words if all(df.get(t, 0) > 0 for t in stems[w])}
-    missing = [w for w in words if w not in held]
+    missing = _unheld({w for _, checked in found for w in checked}, dfs)
     if missing:  # a slip, an accent, an abbreviation or two words run together, against the passages
-        close = {_plain(w) for text in near for w in _PART.findall(text.lower())}
-        held |= {w for w in missing if _close(_plain(w), close)}
-    return [name for name, checked in found if any(w not in held for w in checked)]
+        close = set(_spellings(near))
+        missing = {w for w in missing if not _close(_plain(w), close)}
+    return [name for name, checked in found if any(w in missing for w in checked)]
+
+
+def _unheld(words: Iterable[str], dfs: Callable[[Sequence[str]], dict[str, int]]) -> set[str]:
+    """Those of ``words`` with a term no chunk holds (one read for all their terms)."""
+    stems = {w: tokenize(w) for w in words}
+    if not stems:
+        return set()
+    df = dfs(sorted({t for ts in stems.values() for t in ts}))
+    return {w for w, ts in stems.items() if not all(df.get(t, 0) > 0 for t in ts)}
+
+
+def _spellings(near: Iterable[str]) -> dict[str, str]:
+    """Every word of ``near`` (sentences) as written, by its lower-case, unaccented form."""
+    out: dict[str, str] = {}
+    for sentence in near:
+        for w in _PART.findall(sentence):
+            out.setdefault(_plain(w.lower()), w)
+    return out
 
 
 def _plain(term: str) -> str:
@@ -165,16 +177,10 @@ def respell(
     spelled as ``near`` has it: "What did Carny say about ...?" is about Carney when the
     passages quote Carney. A word some chunk holds is left as asked ("Marsh" is not "March")."""
     words = {w for text in (say.speaker, say.topic or "") for w in _PART.findall(text)}
-    asked = [w for w in words if len(w) >= MIN_CHARS and w[:1].isupper()]
-    stems = {w: tokenize(w) for w in asked}
-    df = dfs(sorted({t for ts in stems.values() for t in ts})) if asked else {}
-    absent = {w for w in asked if not all(df.get(t, 0) > 0 for t in stems[w])}
+    absent = _unheld((w for w in words if len(w) >= MIN_CHARS and w[:1].isupper()), dfs)
     if not absent:
         return say
-    held: dict[str, str] = {}
-    for sentence in near:
-        for w in _PART.findall(sentence):
-            held.setdefault(_plain(w.lower()), w)
+    held = _spellings(near)
 
     def fix(m: re.Match[str]) -> str:
         word = m.group()
