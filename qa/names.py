@@ -22,7 +22,9 @@ A name is held when some chunk holds it, or when the passages found for the ques
 it without or with accents ("Gospic"), one letter away (a slip: "Goverment",
 "Karistadt", "Merceds") or with one letter moved ("Ghengis", "Ghandi"), a word it
 abbreviates ("Sept"), or the two words it runs together ("Superbowl"): a slip's right
-spelling is where the question's other words led.
+spelling is where the question's other words led. A country's name is held, too, when
+some chunk holds another name of it, of its people or its adjective ("America": "United
+States"; "Spain": "Spanish"; ``qa/data/countries.txt``).
 A question with a name none of these hold is declined, and the note names it
 (:func:`qa.compose.compose`).
 """
@@ -32,6 +34,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
 
 from index import tokenize
 from index.text.terms import STOPWORDS
@@ -118,7 +122,39 @@ def unknown(
     if missing:  # a slip, an accent, an abbreviation or two words run together, against the passages
         close = set(_spellings(near))
         missing = {w for w in missing if not _close(_plain(w), close)}
-    return [name for name, checked in found if any(w in missing for w in checked)]
+    out = [name for name, checked in found if any(w in missing for w in checked)]
+    return _not_known_as(out, dfs) if out else out
+
+
+def _not_known_as(unheld: list[str], dfs: Callable[[Sequence[str]], dict[str, int]]) -> list[str]:
+    """Those of ``unheld`` (names as written) that no chunk holds under another of their
+    country's names either ("Spain" is held by "Spanish", "America" by "United States")."""
+    table = _countries()
+    other = {name: table.get(_key(name), ()) for name in unheld}
+    terms = sorted({t for forms in other.values() for form in forms for t in form})
+    if not terms:
+        return unheld
+    df = dfs(terms)
+    return [n for n in unheld if not any(all(df.get(t, 0) > 0 for t in form) for form in other[n])]
+
+
+def _key(name: str) -> str:
+    return " ".join(w for w in _PART.findall(name.lower()) if w != "the")
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Each form of a country's name in ``qa/data/countries.txt`` (lower case) -> the terms
+    of its other forms."""
+    text = resources.files("qa.data").joinpath("countries.txt").read_text(encoding="utf-8")
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        forms = [f.strip() for f in line.split("|")]
+        for form in forms:
+            out[_key(form)] = tuple(tuple(tokenize(f)) for f in forms if f != form)
+    return out
 
 
 def _unheld(words: Iterable[str], dfs: Callable[[Sequence[str]], dict[str, int]]) -> set[str]:

@@ -66,6 +66,17 @@ def test_unknown_names_are_those_no_chunk_holds_allowing_slips_accents_and_run_t
     assert unknown("Where was the Merceds-Benz Superdome in Sept?", dfs, dome) == []  # a slip, a short form
 
 
+def test_a_country_is_held_by_another_of_its_names():
+    dfs, reads = _dfs(ARTICLE)  # "Canadian", "U.S.", no "United States", no "Canada"
+    assert unknown("Why does Canada want a deal?", dfs) == []  # the article's "Canadian"
+    assert unknown("Why does America want a deal?", dfs) == ["America"]  # "U.S." alone is no term
+    dfs, reads = _dfs("The Spanish architect met officials of the United States and the UK.")
+    assert unknown("Which architect from Spain met the Americans?", dfs) == []
+    assert unknown("Why does America want a deal with Britain?", dfs) == []
+    assert unknown("Why does France want a deal with the United Kingdom?", dfs) == ["France"]
+    assert reads[-1] > 1  # the other names' terms, in one more read
+
+
 def test_a_slip_in_a_say_question_is_spelled_as_the_passages_have_it():
     near = ["Trump called Carney a world-class leader.", "The gust helped him in March.", "Carney smiled."]
     dfs, _ = _dfs(" ".join(near) + " Helena Marsh spoke.")
