@@ -10,7 +10,8 @@ where the model's scores do not.
 
 A name is a capitalised word after the question's first ("Kingdom", "Olympics",
 "Freeland"), not: an abbreviation of four capitals or fewer ("US", "CEO", "WWII": the
-articles may spell them out), a day, a month or a compass point, a word of under four
+articles may spell them out), a title before a name ("Senator Smith": the articles may
+write "Sen. Smith"), a day, a month or a compass point, a word of under four
 letters once stemmed, an adjective of nationality before a lower-case word ("the
 American president": the articles say "U.S."), or a lone capitalised word that modifies
 a noun after a determiner or an adjective ("Which Greek historian ...?", "the usual
@@ -53,6 +54,16 @@ _PREPOSITIONS = frozenset(
     between beyond by during from inside near off outside over past since through toward towards
     under until upon via within without""".split()
 )
+# a title before a name is a role, which articles abbreviate ("Sen.", "Gov.", "Lt. Gen.") or
+# write in lower case: "Senator Smith" is checked by "Smith" alone
+_TITLES = frozenset(
+    """president senator governor representative congressman congresswoman minister premier
+    chancellor secretary ambassador mayor judge justice general admiral colonel lieutenant captain
+    sergeant major commander corporal officer detective sheriff superintendent professor doctor
+    reverend father king queen prince princess duke duchess lord lady pope cardinal bishop
+    archbishop rabbi imam chairman chairwoman director chief coach inspector commissioner speaker
+    deputy attorney prosecutor""".split()
+)
 _NATIONALITY = re.compile(r"(?:an|ian|ese|ish|i)$")  # "American", "Chinese", "British", "Israeli"
 MIN_CHARS = 4  # shorter words are not checked: too many words lie one letter from them
 _JOINS = frozenset({"of", "de", "del", "da", "di", "du", "von", "van", "der", "la", "le"})  # inside a name
@@ -88,6 +99,7 @@ def names(question: str) -> list[tuple[str, list[str]]]:
         if (
             (text.isupper() and len(text) <= 4)
             or lower in _NOT_NAMES
+            or (lower in _TITLES and capital[i + 1 : i + 2] == [True])
             or (_NATIONALITY.search(lower) and after[:1].islower())
             or modifier  # "Which Greek historian ...?", "the usual Latin-letter title": the article may
         ):  # say "Thucydides" and "Roman numerals"
