@@ -104,7 +104,7 @@ def run(
                         "rejected": len(report.rejected),
                     },
                     "unresolved_gold": sum(j.unresolved for j, g in zip(judged, gone, strict=True) if not g),
-                    "left_out": {"articles": len(left), "questions": sum(gone)} if left else None,
+                    "left_out": _left_out(results, qs, gone, len(left)) if left else None,
                     "config": {
                         "mode": mode,
                         "k": k,
@@ -124,6 +124,28 @@ def run(
 
     write_report(out_dir, blocks, rows)
     return summary
+
+
+def _left_out(
+    results: Sequence[dict[str, Any]], qs: Sequence[Question], gone: Sequence[bool], articles: int
+) -> dict[str, Any]:
+    """How ``--leave-out`` went: of the questions whose article was left out, the share
+    declined and declined or tentative; of the answerable ones whose article stayed, the
+    share declined (questions unanswerable to begin with are in neither)."""
+    removed = [r["status"] for r, g in zip(results, gone, strict=True) if g]
+    kept = [r["status"] for r, q, g in zip(results, qs, gone, strict=True) if not g and not q.unanswerable]
+
+    def share(statuses: list[str], *among: str) -> float | None:
+        return round(sum(s in among for s in statuses) / len(statuses), 4) if statuses else None
+
+    return {
+        "articles": articles,
+        "questions": len(removed),
+        "declined": share(removed, "declined"),
+        "declined_or_tentative": share(removed, "declined", "tentative"),
+        "kept_answerable": len(kept),
+        "kept_declined": share(kept, "declined"),
+    }
 
 
 def _kept_files(articles: Sequence[Path], leave_out: int | None) -> tuple[list[Any], list[Path]]:

@@ -208,11 +208,16 @@ def _eval(args: argparse.Namespace) -> int:
         ]
         print(f"{block['config']['mode']:<8} " + " ".join(f"{v:>10}" for v in values))
     if summary.get("left_out"):
-        left = summary["left_out"]
-        print(
-            f"left out {left['articles']} article files: their {left['questions']} questions count as "
-            "unanswerable (abstain_correct: declined; unanswerable_not_confident: declined or tentative)"
-        )
+        for block in summary["configurations"]:
+            left = block["left_out"]
+            print(
+                f"{block['config']['mode']}: left out {left['articles']} article files; of their "
+                f"{left['questions']} questions {_pct(left['declined'])} declined, "
+                f"{_pct(left['declined_or_tentative'])} declined or tentative; of the "
+                f"{left['kept_answerable']} answerable ones whose article stayed "
+                f"{_pct(left['kept_declined'])} declined (the left-out questions count as "
+                "unanswerable in the table)"
+            )
     print(
         f"index built in {summary['index_seconds']} s; "
         f"wrote {args.out}/summary.json, results.jsonl, report.md"
@@ -236,3 +241,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _pct(share: float | None) -> str:
+    return "-" if share is None else f"{share:.1%}"

@@ -247,7 +247,7 @@ def test_bad_compare_modes_are_refused(tmp_path):
         evaluation.run(tmp_path, tmp_path / "q.jsonl", tmp_path / "o", compare=["magic"])
 
 
-def test_leave_out_indexes_all_but_every_kth_file_and_its_questions_count_as_unanswerable(tmp_path):
+def test_leave_out_indexes_all_but_every_kth_file_and_its_questions_count_as_unanswerable(tmp_path, capsys):
     arts = tmp_path / "arts"
     arts.mkdir()
     topics = {"a-ferry": "ferry line opened", "b-robots": "robot team won", "c-quake": "quake shook town",
@@ -262,13 +262,28 @@ def test_leave_out_indexes_all_but_every_kth_file_and_its_questions_count_as_una
     qs.write_text("\n".join(json.dumps(r) for r in records))
     out = tmp_path / "out"
     summary = evaluation.run(arts, qs, out, compare=["bm25"], model="hash:64", progress=False, leave_out=2)
-    assert summary["left_out"] == {"articles": 2, "questions": 2} and summary["unresolved_gold"] == 0
+    left = summary["left_out"]
+    assert (left["articles"], left["questions"], left["kept_answerable"]) == (2, 2, 2)
+    assert summary["unresolved_gold"] == 0
     assert summary["index"]["articles_added"] == 2 and summary["unanswerable"] == 2
     rows = {r["id"]: r for r in map(json.loads, (out / "results.jsonl").read_text().splitlines())}
     assert [k for k, r in sorted(rows.items()) if r["unanswerable"]] == ["b-robots", "d-bakery"]
-    assert evaluation.run(arts, qs, tmp_path / "o2", compare=["bm25"], model="hash:64", progress=False)[
-        "left_out"
-    ] is None
+    # the left-out questions' outcomes, and the kept ones' declines, each among their own
+    gone = [r["status"] for r in rows.values() if r["unanswerable"]]
+    kept = [r["status"] for r in rows.values() if not r["unanswerable"]]
+    assert left["declined"] == gone.count("declined") / 2
+    assert left["declined_or_tentative"] == (2 - gone.count("answer")) / 2
+    assert left["kept_declined"] == kept.count("declined") / 2
+    from ui.cli import main
+
+    args = ["eval", "--articles", str(arts), "--questions", str(qs), "--out", str(tmp_path / "o6"),
+            "--model", "hash:64", "--compare", "bm25", "--leave-out", "2"]  # fmt: skip
+    assert main(args) == 0
+    said = capsys.readouterr().out
+    assert "bm25: left out 2 article files; of their 2 questions" in said
+    assert "of the 2 answerable ones whose article stayed" in said
+    whole = evaluation.run(arts, qs, tmp_path / "o2", compare=["bm25"], model="hash:64", progress=False)
+    assert whole["left_out"] is None
     with pytest.raises(InputError, match=r"already holds b-robots\.txt"):  # the full index of the run above
         evaluation.run(arts, qs, tmp_path / "o3", index=tmp_path / "o2" / "index", model="hash:64",
                        compare=["bm25"], progress=False, leave_out=2)  # fmt: skip
