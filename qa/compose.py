@@ -53,6 +53,7 @@ from qa.sentences import coverage
 NO_ANSWER = "I could not find an answer to that in the indexed articles."
 MAX_SENTENCES = 3
 MAX_WORDS = 80
+MAX_WORDS_TENTATIVE = 110  # a tentative answer's closest sentences: room for a third long one
 HOLD = 0.8  # a confident answer's sentences hold this much of the probability together
 HOLD_TENTATIVE = 0.95  # ... a tentative one's, and a say-question's (the speaker's words, up to three)
 SAME_REPORT = 0.5  # share of terms two articles' sentences hold in common to be one report (hand-set)
@@ -174,6 +175,7 @@ def compose(
     picked = [best]
     held, words = float(share[0]), len(best.sentence.split())
     enough = HOLD if status == "answer" and say is None else HOLD_TENTATIVE  # a speaker's words: more of them
+    room = MAX_WORDS if status == "answer" else MAX_WORDS_TENTATIVE
     # once the question is answered (sure, and the best sentence covers it), no context far below it
     answered = status == "answer" and say is None and covered >= COVERED
     floor = float(scores[order[0]]) - GAP if answered else -np.inf
@@ -182,7 +184,7 @@ def compose(
         if len(picked) >= MAX_SENTENCES or held >= enough or scores[i] < floor:
             break
         n = len(cand.sentence.split())
-        if words + n > MAX_WORDS or any(cand.repeats(c) for c in picked):
+        if words + n > room or any(cand.repeats(c) for c in picked):
             continue
         picked.append(cand)
         held, words = held + float(p), words + n

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qa.calibration import CONFIDENCE_FEATURES, ConfidenceModel, load
-from qa.compose import GAP, HOLD, compose, topic_head
+from qa.compose import GAP, HOLD, MAX_WORDS_TENTATIVE, compose, topic_head
 from qa.evidence import FEATURES, SentenceModel, gather
 from qa.quotes import parse_say_question
 from qa.sentences import coverage
@@ -174,6 +174,19 @@ def test_a_clear_best_sentence_is_answered_alone_and_shared_evidence_with_more()
     assert got.share >= HOLD
     flat = replace(cal, sentence=SentenceModel((0.0,) * len(FEATURES)))  # no preference: up to three
     assert len(compose(q, cands, flat, FLAT).picked) == 3
+
+
+def test_a_tentative_answer_has_room_for_three_long_sentences_a_sure_one_stays_short():
+    filler = " ".join(["and then the crew checked the ropes on the deck"] * 3)  # 30 words
+    text = " ".join(f"The ferry {verb} in the harbour {filler}." for verb in ("sailed", "docked", "waited"))
+    q = "What did the ferry do in the harbour?"
+    cands = gather(q, None, [_passage(text)], FLAT, {})
+    flat = replace(_calibration(answer_at=0.0, tentative_at=0.0), sentence=_model())  # no preference
+    sure = compose(q, cands, flat, FLAT)
+    assert sure.status == "answer" and len(sure.picked) == 2  # 2 x 36 words: a third passes MAX_WORDS
+    unsure = compose(q, cands, replace(flat, answer_at=1.0), FLAT)
+    assert unsure.status == "tentative" and len(unsure.picked) == 3  # within MAX_WORDS_TENTATIVE
+    assert sum(len(c.sentence.split()) for c in unsure.picked) <= MAX_WORDS_TENTATIVE
 
 
 def test_a_say_topic_is_about_its_last_word_before_a_preposition():
