@@ -13,6 +13,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# the articles themselves, as a reader names them: "the article", "this story", "the news piece"
+# (not "the report" or "sources": news quotes those, "the report said ...")
+DOCUMENT = re.compile(
+    r"(?:the|this|that|these|those|your)\s+(?:news\s+)?(?:articles?|stor(?:y|ies)|pieces?|texts?"
+    r"|passages?|documents?|coverage|author|writer)",
+    re.IGNORECASE,
+)
 _SAY_QUESTION = re.compile(
     r"^\s*(?:and\s+|so\s+|but\s+)?what\s+"
     r"(?:(?:did|does|do|has|have|had)\s+(?P<who>.+?)\s+"
@@ -125,8 +132,8 @@ def parse_say_question(question: str) -> SayQuestion | None:
     if m is None:
         return None
     who = (m.group("who") or m.group("who2")).strip()
-    if who.lower() in {"you", "i", "we", "it", "this", "that", "they", "the article", "the articles"}:
-        return None
+    if who.lower() in {"you", "i", "we", "it", "this", "that", "they"} or DOCUMENT.fullmatch(who):
+        return None  # "What does the article say ...?" asks what is in the articles, not whose words
     topic = (m.group("topic") or "").strip() or None
     return SayQuestion(who, topic)
 

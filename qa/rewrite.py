@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from qa.quotes import is_role, names_speaker, parse_say_question
+from qa.quotes import DOCUMENT, is_role, names_speaker, parse_say_question
 
 _ASKING = (
     r"what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|could|will|would|"
@@ -57,8 +57,37 @@ def user_turns(history: Sequence[Any] | None) -> list[str]:
     return [t for t in turns if t.strip()]
 
 
+_DOC = DOCUMENT.pattern
+_WHAT_IT_SAYS = re.compile(  # "What does the article say about X?": X is what is asked about
+    rf"^\s*(?:and\s+|so\s+|but\s+)?what\s+(?:does|did|do)\s+{_DOC}\s+"
+    r"(?:say|tell us|mention|report|write|state)\s+(?:about|on|of|regarding|concerning)\s+"
+    r"(?P<topic>.+?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_ABOUT_IT = re.compile(  # ", according to the article", "in this story", "mentioned in the piece"
+    r",?\s+(?:according\s+to|(?:as\s+)?(?:mentioned|named|quoted|cited|described|told|reported)\s+in|in|from)"
+    rf"\s+{_DOC}(?![\w'\u2019-])(?!\s+(?:of|on|about)\b),?",  # not "the article's title"
+    re.IGNORECASE,
+)
+_LEAD_IT = re.compile(rf"^\s*(?:according\s+to|in)\s+{_DOC}\s*,\s*", re.IGNORECASE)  # "In the story, ..."
+
+
+def about_articles(question: str) -> str:
+    """``question`` without the words that name the articles themselves, which no sentence
+    of theirs holds: "Which goods face tariffs according to the article?" -> "Which goods
+    face tariffs?", "What does the story say about Carney's goals?" -> "Carney's goals?"."""
+    m = _WHAT_IT_SAYS.match(question)
+    if m is not None and m.group("topic").lower() not in _IT:  # "... about it?": a follow-up, below
+        return f"{m.group('topic')}?"
+    plain = _ABOUT_IT.sub("", _LEAD_IT.sub("", question))
+    if plain == question or not re.search(r"\w", plain):
+        return question
+    return plain[:1].upper() + plain[1:]
+
+
 def rewrite(question: str, history: Sequence[Any] | None) -> str:
     """A standalone version of ``question`` given the previous user turns."""
+    question = about_articles(question)
     turns = user_turns(history)
     if not turns:
         return question

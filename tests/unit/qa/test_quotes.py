@@ -274,3 +274,13 @@ def test_a_leader_asked_for_is_whoever_the_passage_says_leads():
     assert introduced_as(said, "the metalworkers' leader", "Dana Kowalczyk")
     assert not has_words(said, ["steelworkers", "leader"])
     assert parse_say_question("What did the head of the union say?").role_words == ["head", "union"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What does the article say?", "What does this story say about Carney?", "What did the author say?"],
+)
+def test_the_articles_themselves_are_no_speaker(question):
+    assert parse_say_question(question) is None  # what is in the articles, not whose words
+    report = parse_say_question("What did the report say about tariffs?")  # news quotes reports
+    assert report is not None and (report.speaker, report.topic) == ("the report", "tariffs")

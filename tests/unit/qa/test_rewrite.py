@@ -154,3 +154,29 @@ def test_what_about_a_plain_noun_after_how_many_counts_that_instead():
     assert rewrite("And cars?", prev) == "How many cars can ride the new Gull Island boat at once?"
     assert not rewrite("What about last year?", prev).startswith("How many last")  # not a thing counted
     assert not rewrite("What about in 2019?", prev).startswith("How many in")
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("Which goods face U.S. tariffs according to the article?", "Which goods face U.S. tariffs?"),
+        ("According to the story, who met Trump?", "Who met Trump?"),
+        ("Who is the American president in this story?", "Who is the American president?"),
+        ("Which official named in the article spoke?", "Which official spoke?"),
+        ("What does the article say about Carney's goals?", "Carney's goals?"),
+        ("What does this piece say about USMCA?", "USMCA?"),
+        # the articles' own words are kept: a text of something, a report (news quotes reports)
+        ("What is in the text of the treaty?", "What is in the text of the treaty?"),
+        ("What were the great Forces mentioned in the article's title?",
+         "What were the great Forces mentioned in the article's title?"),
+        ("What did the report say about steel tariffs?", "What did the report say about steel tariffs?"),
+        ("What did Trump say about the article?", "What did Trump say about the article?"),
+    ],
+)
+def test_words_naming_the_articles_themselves_are_not_searched(question, searched):
+    assert rewrite(question, []) == searched
+
+
+def test_what_the_article_says_about_it_is_a_follow_up():
+    said = rewrite("What does the article say about her?", ["Who won the women's race?"])
+    assert said == "What does the article say about her? (won the women's race)"
