@@ -47,6 +47,7 @@ _ROLE_TITLES = frozenset(
     director chair chairman chairwoman leader king queen pope general minister's ambassador envoy
     diplomat official""".split()
 )
+_DETERMINERS = frozenset("the a an his her their its this that these those our your my".split())
 _LINKS = frozenset("of for from to with".split())  # "the head of the library": not a role's word
 _OPENERS = frozenset(
     "the u.s. us a an in on at but and so then when while after before earlier later".split()
@@ -83,9 +84,15 @@ class SayQuestion:
     @property
     def role_words(self) -> list[str]:
         """For a speaker named by role alone ("the mayor", "the race director": no
-        capitalised word), the role's words (["race", "director"]); else []."""
-        words = [re.sub(r"['\u2019]s$", "", w).strip(".,'\u2019") for w in self.speaker.split()]
+        capitalised word, and a determiner, a possessive or a title among its words), the
+        role's words (["race", "director"]); else [] ("trump", a name typed in lower case)."""
+        raw = self.speaker.split()
+        words = [re.sub(r"['\u2019]s$", "", w).strip(".,'\u2019") for w in raw]
         if not words or any(_is_cap(w) for w in words if w):
+            return []
+        lower = [w.lower() for w in words]
+        if not (lower[0] in _DETERMINERS or any(re.search(r"['\u2019]s?$", w) for w in raw)
+                or any(w in _ROLE_TITLES for w in lower)):  # fmt: skip
             return []
         return [w.lower() for w in words if w and w.lower() not in _OPENERS and w.lower() not in _LINKS]
 

@@ -24,6 +24,8 @@ from qa.answertype import answer_type, degree, holds, mentions
         ("Which goods face U.S. tariffs?", None),
         ("What does the acronym USMCA stand for?", "expansion"),
         ("What is APEC short for?", "expansion"),
+        ("What's USMCA?", "expansion"),  # an acronym alone: what it stands for
+        ("What is the IPCC?", "expansion"),
         ("How fast did the fastest woman run?", "length"),  # a time or a speed
         ("How much did the library renovation cost?", "money"),
         ("What was the price of a ferry pass?", "money"),

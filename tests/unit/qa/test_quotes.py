@@ -206,6 +206,8 @@ def test_a_speaker_named_by_role_alone_has_role_words():
     assert parse_say_question("What did the race director say?").role_words == ["race", "director"]
     assert parse_say_question("What did the mayor say about the bridge?").role_words == ["mayor"]
     assert parse_say_question("What did Mayor Kowal say?").role_words == []
+    assert parse_say_question("what did trump say about usmca").role_words == []  # a name in lower case
+    assert parse_say_question("what did race director tollefsen say?").role_words[:2] == ["race", "director"]
     assert parse_say_question("What did the UK prime minister say?").role_words == []  # named: UK
 
 
