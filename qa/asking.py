@@ -28,7 +28,7 @@ from qa.evidence import Evidence, gather
 from qa.names import respell, unknown
 from qa.quotes import SayQuestion, parse_say_question
 from qa.retrieve import MODES, Filters, SentenceStep, retrieve
-from qa.rewrite import rewrite, speaker_swap
+from qa.rewrite import asks_overview, rewrite, speaker_swap
 from qa.terms import weigher
 from qa.types import Answer, Passage
 
@@ -94,6 +94,8 @@ def evidence(
     question, k, snap = check(store, question, k, mode)
     filters = Filters(since, until, source)
     query = rewrite(question, history)
+    if asks_overview(query) and not filters.active and store.counts().get("articles") == 1:
+        query = store.articles()[0].title  # a one-article index: its headline says what it is about
     t1 = time.perf_counter()
     weight = term_weights(snap)
     swap = speaker_swap(question, history)
@@ -170,9 +172,16 @@ def compose_from(found: Evidence, calibration: Calibration, snap: Snapshot) -> C
     if say is not None and near:
         say = respell(say, snap.dfs, near)
     missing = unknown(found.query, snap.dfs, near) if near and say is None else []
-    return compose(
+    composed = compose(
         found.query, found.candidates, calibration, found.weight, say, found.answer_passages, missing
     )
+    if composed.status == "declined" and asks_overview(found.query):  # several articles: which one?
+        note = (
+            "That asks what the articles are about as a whole, and there are several; ask about "
+            "something in them, or see the list of articles (the Library tab, or qa stats --articles)."
+        )
+        composed = replace(composed, note=note)
+    return composed
 
 
 def check(store: StorageEngine, question: str, k: int | None, mode: str) -> tuple[str, int, Snapshot]:

@@ -85,6 +85,22 @@ def about_articles(question: str) -> str:
     return plain[:1].upper() + plain[1:]
 
 
+_OVERVIEW = re.compile(  # "What is this article about?", "Can you summarize the story?", "Give me the gist"
+    r"^\s*(?:(?:can|could)\s+you\s+|please\s+)?(?:"
+    rf"what(?:'s|\u2019s|\s+is|\s+are)\s+{_DOC}\s+(?:all\s+)?about"
+    rf"|summari[sz]e\s+{_DOC}|(?:give|tell)\s+me\s+(?:a\s+summary|the\s+gist|the\s+main\s+points)"
+    rf"|what\s+are\s+the\s+main\s+points(?:\s+of\s+{_DOC})?|what\s+(?:does|do)\s+{_DOC}\s+(?:say|cover|report)"
+    r")\s*(?:,?\s*please)?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_overview(question: str) -> bool:
+    """Whether ``question`` asks what the articles are about as a whole ("What is this
+    article about?", "Summarize the story."), with nothing of their content to search for."""
+    return bool(_OVERVIEW.match(question))
+
+
 def rewrite(question: str, history: Sequence[Any] | None) -> str:
     """A standalone version of ``question`` given the previous user turns."""
     question = about_articles(question)

@@ -230,3 +230,15 @@ def test_one_rule_for_the_same_article_within_a_run_and_across_runs(make_assista
     assert (len(report.unchanged), len(report.replaced), len(report.rejected)) == (2, 1, 0)  # a, b; then c
     assert [x.chunks for x in a.articles()] == [1]
     assert "one dollar" in a.search("fares", k=1)[0].text
+
+
+def test_what_the_only_article_is_about_is_its_headline_s_answer(seed_assistant):
+    ans = seed_assistant.ask("What is this article about?")
+    title = seed_assistant.articles()[0].title
+    assert ans.query == title and ans.status == "answer" and ans.citations  # searched as its headline
+    assert "Carney" in ans.answer and "Trump" in ans.answer
+
+
+def test_what_several_articles_are_about_is_declined_with_where_to_look(assistant):
+    ans = assistant.ask("Can you summarize the article?")
+    assert ans.status == "declined" and "as a whole" in ans.note and "qa stats --articles" in ans.note

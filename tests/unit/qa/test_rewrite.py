@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.rewrite import rewrite, speaker_swap
+from qa.rewrite import asks_overview, rewrite, speaker_swap
 
 RACE = "Who won the women's race?"
 
@@ -180,3 +180,18 @@ def test_words_naming_the_articles_themselves_are_not_searched(question, searche
 def test_what_the_article_says_about_it_is_a_follow_up():
     said = rewrite("What does the article say about her?", ["Who won the women's race?"])
     assert said == "What does the article say about her? (won the women's race)"
+
+
+@pytest.mark.parametrize(
+    ("question", "overview"),
+    [
+        ("What is this article about?", True),
+        ("Can you summarize the story?", True),
+        ("Give me the gist", True),
+        ("What are the main points?", True),
+        ("What is the article about tariffs?", False),  # something in it: searched as asked
+        ("What is the USMCA about?", False),
+    ],
+)
+def test_a_question_about_the_articles_as_a_whole_is_told_apart(question, overview):
+    assert asks_overview(question) is overview
