@@ -26,7 +26,8 @@ _SAY_QUESTION = re.compile(
     r"(?:say|said|tell|told|state|stated|think|thought|claim|claimed|mean|argue|argued|"
     r"announce|announced|promise|promised|reply|replied|respond|responded)"
     r"|(?:was|is|were|are)\s+(?P<who2>.+?)\s+(?:saying|telling|thinking|claiming|arguing|announcing))"
-    r"(?:\s+(?:about|on|of|regarding|concerning|to)\s+(?P<topic>.+?))?\s*[?.!]*\s*$",
+    r"(?:\s+(?:about|on|of|regarding|concerning|to)\s+(?P<topic>.+?)"
+    r"|\s+(?:at|during|after|before|while|when)\s+(?P<occasion>.+?))?\s*[?.!]*\s*$",  # when, not what
     re.IGNORECASE,
 )
 _SPEECH_WORDS = (

@@ -286,3 +286,11 @@ def test_the_articles_themselves_are_no_speaker(question):
     assert parse_say_question(question) is None  # what is in the articles, not whose words
     report = parse_say_question("What did the report say about tariffs?")  # news quotes reports
     assert report is not None and (report.speaker, report.topic) == ("the report", "tariffs")
+
+
+def test_when_a_speaker_spoke_is_no_topic():
+    at = parse_say_question("What did the mayor say at the library opening?")
+    assert at is not None and (at.speaker, at.topic) == ("the mayor", None)  # any of the mayor's words
+    about = parse_say_question("What did Carney say about trade in North America?")
+    assert about is not None and about.topic == "trade in North America"  # a topic keeps its own words
+
