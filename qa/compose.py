@@ -47,7 +47,7 @@ from qa.answertype import answer_type, counts_things, mentions
 from qa.calibration import Calibration
 from qa.contrast import LOOK, own_pair_first
 from qa.evidence import Candidate, question_terms, softmax
-from qa.quotes import SayQuestion, has_words, introduced_as, names_speaker
+from qa.quotes import SayQuestion, has_words, introduced_as, named_as, names_speaker
 from qa.sentences import coverage
 
 NO_ANSWER = "I could not find an answer to that in the indexed articles."
@@ -279,8 +279,8 @@ def words_of(candidates: Sequence[Candidate], say: SayQuestion) -> list[int]:
     for a speaker asked by role, introduced with that role."""
     names, role = say.speaker_names, say.role_words
     if role:  # "the transport coordinator": the people the passages introduce with that role
-        roled = (c for c in candidates if has_words(c.sentence, role))
-        introduced = (c.said_by for c in roled)
+        roled = [c for c in candidates if has_words(c.sentence, role)]
+        introduced = [c.said_by or named_as(c.sentence, role) for c in roled]
         names = [n for n in introduced if n]
 
     def speaks(c: Candidate) -> bool:

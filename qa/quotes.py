@@ -89,7 +89,9 @@ class SayQuestion:
         role's words (["race", "director"]); else [] ("trump", a name typed in lower case)."""
         raw = self.speaker.split()
         words = [re.sub(r"['\u2019]s$", "", w).strip(".,'\u2019") for w in raw]
-        if not words or any(_is_cap(w) for w in words if w):
+        # a capitalised word names someone, but for a nationality before a role ("the Canadian
+        # prime minister": whoever the passages introduce as such)
+        if not words or any(_is_cap(w) and not _is_demonym(words, i) for i, w in enumerate(words) if w):
             return []
         lower = [w.lower() for w in words]
         if not (lower[0] in _DETERMINERS or any(re.search(r"['\u2019]s?$", w) for w in raw)
@@ -119,6 +121,22 @@ def introduced_as(sentence: str, speaker: str, who: str) -> bool:
     return has_words(before, words) or has_words(after, words)
 
 
+def named_as(sentence: str, role: Sequence[str]) -> str | None:
+    """The person ``sentence`` introduces with every word of ``role`` right before or in
+    their name ("Canadian Prime Minister Mark Carney paid ..." -> "Mark Carney" for the
+    Canadian prime minister; "White House spokeswoman Karoline Leavitt" -> "Karoline
+    Leavitt"), None if it introduces nobody so."""
+    words = sentence.split()
+    for a, b in _runs(words):
+        name = _name_of(_clean(words[a:b]))
+        j = a  # the role's words before the name: up to four, no punctuation or clause word between
+        while j > 0 and a - j < 4 and words[j - 1][-1:].isalnum() and words[j - 1].lower() not in _CLAUSE:
+            j -= 1
+        if name and has_words(" ".join(words[j:b]), role):
+            return name
+    return None
+
+
 def has_words(sentence: str, words: Sequence[str]) -> bool:
     """Whether every one of ``words`` starts a word of ``sentence`` ("mayor" in "Mayor's"); a
     word for whoever leads ("leader", "head", "chief", "president", "chair" ...) or speaks
@@ -140,6 +158,7 @@ def parse_say_question(question: str) -> SayQuestion | None:
     if m is None:
         return None
     who = (m.group("who") or m.group("who2")).strip()
+    who = re.sub(r"\bPMs?\b", "prime minister", who)  # "the PM": news writes the title out
     if who.lower() in {"you", "i", "we", "it", "this", "that", "they"} or DOCUMENT.fullmatch(who):
         return None  # "What does the article say ...?" asks what is in the articles, not whose words
     topic = (m.group("topic") or "").strip() or None

@@ -1,6 +1,14 @@
 import pytest
 
-from qa.quotes import attributed, has_words, introduced_as, parse_say_question, reported_speaker, speaker_of
+from qa.quotes import (
+    attributed,
+    has_words,
+    introduced_as,
+    named_as,
+    parse_say_question,
+    reported_speaker,
+    speaker_of,
+)
 from qa.rewrite import rewrite
 
 
@@ -294,3 +302,11 @@ def test_when_a_speaker_spoke_is_no_topic():
     about = parse_say_question("What did Carney say about trade in North America?")
     assert about is not None and about.topic == "trade in North America"  # a topic keeps its own words
 
+
+
+def test_a_role_with_a_nationality_or_written_short_is_a_role():
+    canadian = parse_say_question("What did the Canadian PM say about the visit?")
+    assert canadian is not None and canadian.role_words == ["canadian", "prime", "minister"]
+    assert named_as("Canadian Prime Minister Mark Carney paid a visit.", canadian.role_words) == "Mark Carney"
+    assert named_as("White House spokeswoman Karoline Leavitt spoke.", ["spokeswoman"]) == "Karoline Leavitt"
+    assert named_as("The mayor spoke. Then Trump left.", ["mayor"]) is None  # another sentence's name
