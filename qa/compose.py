@@ -280,6 +280,9 @@ def words_of(candidates: Sequence[Candidate], say: SayQuestion) -> list[int]:
     names, role = say.speaker_names, say.role_words
     if role:  # "the transport coordinator": the people the passages introduce with that role
         roled = [c for c in candidates if has_words(c.sentence, role)]
+        if not roled:  # "the shop owner on Gull Island": an "Island shop owner" will do
+            role = say.role_head
+            roled = [c for c in candidates if has_words(c.sentence, role)]
         introduced = [c.said_by or named_as(c.sentence, role) for c in roled]
         names = [n for n in introduced if n]
 

@@ -50,6 +50,7 @@ _ROLE_TITLES = frozenset(
 )
 _DETERMINERS = frozenset("the a an his her their its this that these those our your my".split())
 _LINKS = frozenset("of for from to with".split())  # "the head of the library": not a role's word
+_QUALIFIES = frozenset("of on in at from for with".split())  # "the mayor of Ashvale": a role's qualifier
 _OPENERS = frozenset(
     "the u.s. us a an in on at but and so then when while after before earlier later".split()
 )
@@ -84,20 +85,36 @@ class SayQuestion:
 
     @property
     def role_words(self) -> list[str]:
-        """For a speaker named by role alone ("the mayor", "the race director": no
-        capitalised word, and a determiner, a possessive or a title among its words), the
-        role's words (["race", "director"]); else [] ("trump", a name typed in lower case)."""
+        """For a speaker named by role alone ("the mayor", "the race director", "the shop
+        owner on Gull Island": no capitalised word before a preposition, and a determiner, a
+        possessive or a title among its words), the role's words (["race", "director"],
+        ["shop", "owner", "gull", "island"]); else [] ("trump", a name typed in lower case)."""
+        head, rest = self._role_parts()
+        return [*head, *rest]
+
+    @property
+    def role_head(self) -> list[str]:
+        """The words of :attr:`role_words` before a preposition (["shop", "owner"])."""
+        return self._role_parts()[0]
+
+    def _role_parts(self) -> tuple[list[str], list[str]]:
         raw = self.speaker.split()
         words = [re.sub(r"['\u2019]s$", "", w).strip(".,'\u2019") for w in raw]
+        at = next((i for i, w in enumerate(words) if i and w.lower() in _QUALIFIES), len(words))
         # a capitalised word names someone, but for a nationality before a role ("the Canadian
-        # prime minister": whoever the passages introduce as such)
-        if not words or any(_is_cap(w) and not _is_demonym(words, i) for i, w in enumerate(words) if w):
-            return []
+        # prime minister": whoever the passages introduce as such) and the place or body after
+        # a preposition ("the mayor of Ashvale")
+        if not words or any(_is_cap(w) and not _is_demonym(words, i) for i, w in enumerate(words[:at]) if w):
+            return [], []
         lower = [w.lower() for w in words]
-        if not (lower[0] in _DETERMINERS or any(re.search(r"['\u2019]s?$", w) for w in raw)
-                or any(w in _ROLE_TITLES for w in lower)):  # fmt: skip
-            return []
-        return [w.lower() for w in words if w and w.lower() not in _OPENERS and w.lower() not in _LINKS]
+        if not (lower[0] in _DETERMINERS or any(re.search(r"['\u2019]s?$", w) for w in raw[:at])
+                or any(w in _ROLE_TITLES for w in lower[:at])):  # fmt: skip
+            return [], []
+
+        def kept(part: list[str]) -> list[str]:
+            return [w for w in part if w and w not in _OPENERS and w not in _LINKS and w not in _QUALIFIES]
+
+        return kept(lower[:at]), kept(lower[at:])
 
 
 def is_role(phrase: str) -> bool:

@@ -231,6 +231,23 @@ def test_a_say_answer_quotes_the_speaker_and_says_when_not_on_the_topic_asked():
     assert got.status == "declined" and got.note == "The indexed articles do not quote Sheinbaum."
 
 
+def test_a_role_asked_with_a_place_or_a_nationality_finds_whom_the_passages_introduce_so():
+    intro = "Island shop owner Bram Okafor was on the first sailing with two crates of bread."
+    quote = "“I used to plan my whole week around the ferry timetable,” Okafor told reporters."
+    other = "“We wanted a ferry that feels like a bus,” said transit director Lena Castellanos."
+    cal = _calibration(answer_at=0.0, tentative_at=0.0)
+    q = "What did the shop owner on Gull Island say?"  # the passage says "Island shop owner"
+    got = compose(q, gather(q, None, [_passage(f"{intro} {quote} {other}")], FLAT, {}), cal, FLAT,
+                  parse_say_question(q))  # fmt: skip
+    assert [c.sentence for c in got.picked] == [quote] and got.note is None
+    intro = "Canadian Prime Minister Mark Carney paid his second visit to the White House."
+    quote = "“We have to come to an agreement that works,” Carney said."
+    q = "What did the Canadian PM say?"
+    got = compose(q, gather(q, None, [_passage(f"{intro} {quote} {other}")], FLAT, {}), cal, FLAT,
+                  parse_say_question(q))  # fmt: skip
+    assert [c.sentence for c in got.picked] == [quote] and got.note is None
+
+
 def test_reported_speech_is_the_speakers_words_by_name_or_by_the_role_asked():
     """A new user's "What did the White House spokeswoman say?" was told the articles
     quote none of her words: "Leavitt confirmed that ..." is what she said."""

@@ -310,3 +310,11 @@ def test_a_role_with_a_nationality_or_written_short_is_a_role():
     assert named_as("Canadian Prime Minister Mark Carney paid a visit.", canadian.role_words) == "Mark Carney"
     assert named_as("White House spokeswoman Karoline Leavitt spoke.", ["spokeswoman"]) == "Karoline Leavitt"
     assert named_as("The mayor spoke. Then Trump left.", ["mayor"]) is None  # another sentence's name
+
+
+def test_a_role_with_a_place_after_it_is_still_a_role():
+    mayor = parse_say_question("What did the mayor of Ashvale say?")
+    assert mayor is not None and (mayor.role_words, mayor.role_head) == (["mayor", "ashvale"], ["mayor"])
+    shop = parse_say_question("What did the shop owner on Gull Island say?")
+    assert shop is not None and shop.role_head == ["shop", "owner"]
+    assert parse_say_question("What did the UK prime minister say?").role_words == []  # named: UK
