@@ -239,9 +239,10 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pct(share: float | None) -> str:
+    return "-" if share is None else f"{share:.1%}"
+
+
 if __name__ == "__main__":
     sys.exit(main())
 
-
-def _pct(share: float | None) -> str:
-    return "-" if share is None else f"{share:.1%}"

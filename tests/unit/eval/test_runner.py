@@ -2,6 +2,8 @@
 
 import json
 import math
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -12,6 +14,7 @@ from eval.gold import Judged
 from eval.runner import score_question, summarize
 from index.errors import InputError
 from qa.types import Answer, Citation, Passage
+from tests.conftest import ROOT
 
 P1 = "The Broncos beat the Panthers 24 to 10 in the final game. It was played in Santa Clara."
 P2 = "The halftime show starred a famous band. Tickets sold out within minutes of release."
@@ -282,6 +285,10 @@ def test_leave_out_indexes_all_but_every_kth_file_and_its_questions_count_as_una
     said = capsys.readouterr().out
     assert "bm25: left out 2 article files; of their 2 questions" in said
     assert "of the 2 answerable ones whose article stayed" in said
+    # the same as a module run (python -m ui.cli), where the helpers must exist before main() runs
+    run = subprocess.run([sys.executable, "-m", "ui.cli", *args[:6], str(tmp_path / "o7"), *args[7:]],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)  # fmt: skip
+    assert run.returncode == 0 and "bm25: left out 2 article files" in run.stdout, run.stderr[-500:]
     whole = evaluation.run(arts, qs, tmp_path / "o2", compare=["bm25"], model="hash:64", progress=False)
     assert whole["left_out"] is None
     with pytest.raises(InputError, match=r"already holds b-robots\.txt"):  # the full index of the run above
