@@ -56,14 +56,14 @@ _ENTITY_Q = re.compile(_which(_ENTITY_NOUNS), re.I)
 _PLACE_Q = re.compile(  # "Where ...?", "In which city ...?": a name, best one placed by a preposition
     rf"^\s*(?:[a-z]+\s+)?where\b|{_which(_PLACE_NOUNS)}", re.I
 )
+_ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,9}\b")
 _EXPANSION_Q = re.compile(
     r"\b(?:stand|stands|short) for\b|\bacronym\b|\babbreviation\b"
     # "What is USMCA?", "What's the IPCC?": an acronym alone asks what it stands for
-    r"|^\s*what(?:'s|\u2019s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+|an?\s+)?(?-i:[A-Z][A-Z&]{1,9})"
+    rf"|^\s*what(?:'s|\u2019s|\s+is|\s+are|\s+was|\s+were)\s+(?:the\s+|an?\s+)?(?-i:{_ACRONYM.pattern})"
     r"\s*[?.!]*\s*$",
     re.I,
 )
-_ACRONYM = re.compile(r"\b[A-Z][A-Z&]{1,9}\b")
 _LENGTH_Q = re.compile(  # a time ("in 2:27:05"), a speed, a height or a distance ("2,814 metres")
     r"\bhow (?:long|fast|quickly|tall|deep|wide)\b"
     r"|\bhow far\b(?! (?:back|west|east|north|south|up|down|into))"  # not "how far back": a date

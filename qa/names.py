@@ -41,14 +41,12 @@ from importlib import resources
 from index import tokenize
 from index.text.terms import STOPWORDS
 from qa.answertype import CALENDAR_WORDS
-from qa.quotes import SayQuestion
+from qa.quotes import DETERMINERS, SayQuestion
 
 _WORD = re.compile(r"[^\W_][\w'’.&-]*")
 _COMPASS = frozenset("north south east west northern southern eastern western central".split())
 _NOT_NAMES = CALENDAR_WORDS | _COMPASS
-_DETERMINERS = frozenset(
-    "a an the which what whose his her its their our my your this that these those".split()
-)
+_DETERMINERS = DETERMINERS | {"which", "what", "whose"}
 _PREPOSITIONS = frozenset(
     """about above across after against along among around before behind below beneath beside
     between beyond by during from inside near off outside over past since through toward towards

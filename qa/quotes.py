@@ -48,7 +48,7 @@ _ROLE_TITLES = frozenset(
     director chair chairman chairwoman leader king queen pope general minister's ambassador envoy
     diplomat official""".split()
 )
-_DETERMINERS = frozenset("the a an his her their its this that these those our your my".split())
+DETERMINERS = frozenset("the a an his her their its this that these those our your my".split())
 _LINKS = frozenset("of for from to with".split())  # "the head of the library": not a role's word
 _QUALIFIES = frozenset("of on in at from for with".split())  # "the mayor of Ashvale": a role's qualifier
 _OPENERS = frozenset(
@@ -107,7 +107,7 @@ class SayQuestion:
         if not words or any(_is_cap(w) and not _is_demonym(words, i) for i, w in enumerate(words[:at]) if w):
             return [], []
         lower = [w.lower() for w in words]
-        if not (lower[0] in _DETERMINERS or any(re.search(r"['\u2019]s?$", w) for w in raw[:at])
+        if not (lower[0] in DETERMINERS or any(re.search(r"['\u2019]s?$", w) for w in raw[:at])
                 or any(w in _ROLE_TITLES for w in lower[:at])):  # fmt: skip
             return [], []
 
