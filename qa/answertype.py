@@ -1,6 +1,9 @@
-"""What kind of answer a question expects (a date, a sum of money, a number, a length, a name,
-acronym's words), and whether a sentence holds one: a small boost for sentences that
-can answer.
+"""What kind of answer a question expects (a time of day, a date, a sum of money, a number,
+a length, a name, acronym's words), and whether a sentence holds one: a small boost for
+sentences that can answer.
+
+"What time did the library open?" asks for a time of day ("at 10 a.m.", "8:10 p.m.",
+"noon"), not the date a sentence also gives; a race time ("2:27:05") is a length.
 
 "How long" asks for a length of time or of space ("just over two years", "42
 kilometres"), as "how tall", "how deep", "how far" and "what is the height / distance
@@ -27,6 +30,11 @@ from functools import lru_cache
 from index import tokenize
 from qa.terms import background
 
+_TIME_Q = re.compile(  # "What time did it open?", "At what hour ...?", "Between what times ...?"
+    r"\b(?:what|which) (?:times?|hours?)\b"
+    r"(?!\s+(?:frame|framd|period|span|zone|scale|line|limit|of (?:the )?year))",
+    re.I,
+)
 _DATE_Q = re.compile(
     r"^\s*(?:since |until |by )?when\b|\bday of the week\b"
     r"|\b(?:what|which) (?:year|date|day|weekday|month|decade|century|season)s?\b",
@@ -125,6 +133,11 @@ _DATE = re.compile(
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)? century\b",
     re.I,
 )
+_CLOCK = re.compile(  # a time of day: "10 a.m.", "9 p.m.", "8:10", "noon"; not a race time ("2:27:05")
+    r"\b\d{1,2}(?:[:.]\d{2})?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|(?<![\d:])\d{1,2}:\d{2}\b(?!:\d)"
+    r"|\b(?:noon|midday|midnight|o'clock|o\u2019clock)\b",
+    re.I,
+)
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half)\b",
     re.I,
@@ -163,9 +176,11 @@ _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 
 
 def answer_type(question: str) -> str | None:
-    """'date', 'length', 'money', 'number', 'place', 'name', 'expansion', 'reason' or None."""
+    """'time', 'date', 'length', 'money', 'number', 'place', 'name', 'expansion', 'reason' or None."""
     if _EXPANSION_Q.search(question) and _ACRONYM.search(question):
         return "expansion"
+    if _TIME_Q.search(question):
+        return "time"
     if _DATE_Q.search(question):
         return "date"
     if _LENGTH_Q.search(question):
@@ -240,7 +255,7 @@ def _count_of(things: str) -> re.Pattern[str]:
 
 def holds(sentence: str, kind: str | None, question: str = "") -> bool:
     """Whether the sentence holds an answer of that kind (a name not already in the question)."""
-    if kind in ("date", "length", "money", "number"):
+    if kind in ("time", "date", "length", "money", "number"):
         return _holds(sentence, kind)
     if kind in ("name", "place"):
         return _names_new(sentence, question)
@@ -259,7 +274,10 @@ def mentions(sentence: str, kind: str, question: str = "") -> bool:
     "date", any number (a sum, a year, "four") for "number", "money" and "length", but for
     "How many <things> ...?" a number that is neither a share nor a year ("77%" is no count
     of jobs; "How many of ...?" may be answered by a share). A sure answer needs at least
-    that (:mod:`qa.compose`); :func:`holds` is the strict reading."""
+    that (:mod:`qa.compose`); :func:`holds` is the strict reading. For "time", a clock
+    time or a part of the day ("in the evening")."""
+    if kind == "time":
+        return bool(_CLOCK.search(sentence) or _DAYTIME.search(sentence))
     if kind == "date":
         return bool(_DATE.search(sentence))
     if kind == "number" and counts_things(question):
@@ -267,6 +285,7 @@ def mentions(sentence: str, kind: str, question: str = "") -> bool:
     return bool(_NUMBER.search(sentence))
 
 
+_DAYTIME = re.compile(r"\b(?:morning|afternoon|evening|night|dawn|dusk|sunrise|sunset)\b", re.I)
 _SHARE = re.compile(r"\d[\d.,]*\s*(?:%|percent\b|per cent\b)", re.I)
 _YEAR = re.compile(_YEARS)
 _COUNT_Q = re.compile(r"\bhow many\b(?!\s+of\b)", re.I)
@@ -357,6 +376,8 @@ _WORD = re.compile(r"[a-z]+")
 def _holds(sentence: str, kind: str) -> bool:
     """:func:`holds` for the kinds that depend on the sentence alone (cached: the same
     passages come back for many questions)."""
+    if kind == "time":
+        return bool(_CLOCK.search(sentence))
     if kind == "date":
         return bool(_DATE.search(sentence))
     if kind == "length":

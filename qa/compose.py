@@ -60,7 +60,13 @@ SAME_REPORT = 0.5  # share of terms two articles' sentences hold in common to be
 COVERED = 0.8  # a sure answer whose best sentence covers this much of the question is answered ...
 GAP = 1.5  # ... and adds no sentence this many log-odds below it (under 22% as likely; both hand-set)
 # what a question of these kinds asks for (qa.answertype): a sure answer must hold one
-KIND_WORDS = {"date": "date", "number": "number", "money": "sum of money", "length": "length or time"}
+KIND_WORDS = {
+    "time": "time of day",
+    "date": "date",
+    "number": "number",
+    "money": "sum of money",
+    "length": "length or time",
+}
 SAY_TOPIC = 2.0  # log-odds added to a speaker's quote per unit of naming the topic asked (hand-set)
 
 

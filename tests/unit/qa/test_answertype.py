@@ -209,3 +209,31 @@ def test_a_count_of_things_is_not_met_by_a_share_or_a_year():
     assert mentions("Tariffs have cost 4,000 jobs since 2018.", "number", q)
     assert mentions("More than 77% of exports go south.", "number", "How many of the exports go south?")
     assert mentions("More than 77% of exports go south.", "number", "How much of the trade goes south?")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("What time did the library open?", "time"),
+        ("At what hour will the library close on weekdays?", "time"),
+        ("Between what times does the show air?", "time"),
+        ("In what time frame did the war happen?", None),  # a span of years, no clock
+        ("What time period does the exhibit cover?", None),
+        ("When did the library open?", "date"),
+    ],
+)
+def test_a_time_of_day_is_its_own_kind(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_a_time_of_day_is_a_clock_time_not_a_date_or_a_race_time():
+    assert holds("The ribbon was cut at 10 a.m.", "time")
+    assert holds("Tesla dined at exactly 8:10 p.m.", "time") and holds("MSPs vote at 5 pm.", "time")
+    assert holds("The shop closes at noon.", "time")
+    assert not holds("The library opened on Saturday, February 15, 2025.", "time")
+    assert not holds("Holm finished in 2:27:05.", "time")  # a length of time
+    q = "What time did the library open?"
+    assert degree("It opened at 10 a.m. sharp.", "time", q) == 1.0
+    assert degree("It opened on Saturday, February 15.", "time", q) == 0.0
+    assert mentions("They arrived in the evening.", "time", q)
+    assert not mentions("They arrived in 2025.", "time", q)
