@@ -67,6 +67,8 @@ KIND_WORDS = {
     "money": "sum of money",
     "length": "length or time",
 }
+RESTATES = 0.25  # a best sentence with this little beyond the question's words (2 of 8 new terms) ...
+# ... restates it ("Parts suppliers are also worried."): the sentence after it says what (hand-set)
 SAY_TOPIC = 2.0  # log-odds added to a speaker's quote per unit of naming the topic asked (hand-set)
 
 
@@ -194,6 +196,9 @@ def compose(
             continue
         picked.append(cand)
         held, words = held + float(p), words + n
+    follow = _following(best, candidates) if say is None and best.feature("novelty") <= RESTATES else None
+    if follow is not None and follow not in picked:  # "Parts suppliers are also worried." says what next
+        picked.append(follow)
     if status == "tentative" and note is None:
         note = "These are the closest sentences, but they may not answer the question; check the passages."
     picked = _answer_order(picked)
@@ -202,6 +207,13 @@ def compose(
         tuple(picked), confidence, status, note, reason if status == "tentative" else None,
         tuple(score_of[id(c)] for c in picked), evidence, float(share[0]),
     )  # fmt: skip
+
+
+def _following(best: Candidate, candidates: Sequence[Candidate]) -> Candidate | None:
+    """The candidate sentence that comes next after ``best`` in its article, if any."""
+    after = [c for c in candidates if c.passage.article_id == best.passage.article_id and c.start >= best.end]
+    follow = min(after, key=lambda c: c.start, default=None)
+    return follow if follow is not None and follow.start - best.end <= 2 else None  # (a space or a break)
 
 
 def _answer_order(picked: list[Candidate]) -> list[Candidate]:

@@ -352,3 +352,25 @@ def test_a_sure_answer_that_covers_the_question_stops_before_context_far_below_i
     q = "Does the island ferry carry people?"  # the best covers three quarters: context is added
     got = compose(q, gather(q, None, [_passage(text)], FLAT, {}), model, FLAT)
     assert got.picked[0].sentence.startswith("The ferry carries") and len(got.picked) > 1
+
+
+def test_a_best_sentence_that_only_restates_the_question_brings_the_next_one():
+    """"What worries the parts suppliers?" is best covered by "Parts suppliers are also
+    worried.", which says nothing the question does not: the sentence after it says what."""
+    text = (
+        "Automakers paused their Windsor and Brampton plants for two weeks. "
+        "Parts suppliers are also worried. "
+        "Many of them rely on a steady schedule from the assembly plants, and several cut shifts."
+    )
+    cal = _calibration(answer_at=0.0, tentative_at=0.0)
+    model = replace(cal, sentence=_model(coverage=3.0))
+    q = "Are the parts suppliers worried?"
+    got = compose(q, gather(q, None, [_passage(text)], FLAT, {}), model, FLAT)
+    assert [c.sentence for c in got.picked] == [
+        "Parts suppliers are also worried.",
+        "Many of them rely on a steady schedule from the assembly plants, and several cut shifts.",
+    ]
+    q = "Did automakers pause plants?"  # "Windsor", "two weeks" ...: more than the question says
+    got = compose(q, gather(q, None, [_passage(text)], FLAT, {}), model, FLAT)
+    assert got.picked[0].sentence.startswith("Automakers paused")
+    assert not any(c.sentence.startswith("Many of them") for c in got.picked)
