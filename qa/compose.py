@@ -197,8 +197,8 @@ def compose(
         picked.append(cand)
         held, words = held + float(p), words + n
     follow = _following(best, candidates) if say is None and best.feature("novelty") <= RESTATES else None
-    if follow is not None and follow not in picked and len(picked) < MAX_SENTENCES:  # "Parts suppliers are also worried." says what next
-        picked.append(follow)
+    if follow is not None and follow not in picked and len(picked) < MAX_SENTENCES:
+        picked.append(follow)  # "Parts suppliers are also worried.": the next sentence says what worries them
     if status == "tentative" and note is None:
         note = "These are the closest sentences, but they may not answer the question; check the passages."
     picked = _answer_order(picked)
