@@ -41,7 +41,7 @@ from importlib import resources
 from index import tokenize
 from index.text.terms import STOPWORDS
 from qa.answertype import CALENDAR_WORDS
-from qa.quotes import DETERMINERS, SayQuestion
+from qa.quotes import DETERMINERS, ROLE_TITLES, SayQuestion
 
 _WORD = re.compile(r"[^\W_][\w'’.&-]*")
 _COMPASS = frozenset("north south east west northern southern eastern western central".split())
@@ -51,16 +51,6 @@ _PREPOSITIONS = frozenset(
     """about above across after against along among around before behind below beneath beside
     between beyond by during from inside near off outside over past since through toward towards
     under until upon via within without""".split()
-)
-# a title before a name is a role, which articles abbreviate ("Sen.", "Gov.", "Lt. Gen.") or
-# write in lower case: "Senator Smith" is checked by "Smith" alone
-_TITLES = frozenset(
-    """president senator governor representative congressman congresswoman minister premier
-    chancellor secretary ambassador mayor judge justice general admiral colonel lieutenant captain
-    sergeant major commander corporal officer detective sheriff superintendent professor doctor
-    reverend father king queen prince princess duke duchess lord lady pope cardinal bishop
-    archbishop rabbi imam chairman chairwoman director chief coach inspector commissioner speaker
-    deputy attorney prosecutor""".split()
 )
 _NATIONALITY = re.compile(r"(?:an|ian|ese|ish|i)$")  # "American", "Chinese", "British", "Israeli"
 MIN_CHARS = 4  # shorter words are not checked: too many words lie one letter from them
@@ -97,7 +87,7 @@ def names(question: str) -> list[tuple[str, list[str]]]:
         if (
             (text.isupper() and len(text) <= 4)
             or lower in _NOT_NAMES
-            or (lower in _TITLES and capital[i + 1 : i + 2] == [True])
+            or (lower in ROLE_TITLES and capital[i + 1 : i + 2] == [True])
             or (_NATIONALITY.search(lower) and after[:1].islower())
             or modifier  # "Which Greek historian ...?", "the usual Latin-letter title": the article may
         ):  # say "Thucydides" and "Roman numerals"

@@ -42,11 +42,16 @@ _QUOTED = re.compile('\u201c[^\u201d]*\u201d|"[^"]*"')
 _PRONOUNS = {"he", "she", "they"}
 _NAME_WORD = re.compile(r"[A-Z][\w.\u2019'-]*")
 # Words that come before a name without being it: titles (roles), and what opens a sentence.
-_ROLE_TITLES = frozenset(
+# A title is often abbreviated ("Sen.", "Gov.", "Lt. Gen.") or written in lower case; qa.names
+# checks "Senator Smith" by "Smith" alone.
+ROLE_TITLES = frozenset(
     """president prime minister mr mrs ms dr chancellor premier governor senator secretary
     mayor ceo chief spokesman spokeswoman spokesperson head coach captain professor judge officer
     director chair chairman chairwoman leader king queen pope general minister's ambassador envoy
-    diplomat official""".split()
+    diplomat official representative congressman congresswoman justice admiral colonel lieutenant
+    sergeant major commander corporal detective sheriff superintendent reverend father
+    prince princess duke duchess lord lady cardinal bishop archbishop rabbi imam inspector
+    commissioner speaker deputy attorney prosecutor""".split()
 )
 DETERMINERS = frozenset("the a an his her their its this that these those our your my".split())
 _LINKS = frozenset("of for from to with".split())  # "the head of the library": not a role's word
@@ -54,7 +59,7 @@ _QUALIFIES = frozenset("of on in at from for with".split())  # "the mayor of Ash
 _OPENERS = frozenset(
     "the u.s. us a an in on at but and so then when while after before earlier later".split()
 )
-_TITLES = _ROLE_TITLES | _OPENERS
+_TITLES = ROLE_TITLES | _OPENERS
 # A nationality before a role ("Japanese Ambassador Kenji Sato", "said Kenyan diplomat Amina
 # Mohamed") is not a name: a capitalised word with a demonym's ending (-an, -ian, -ese, -ish,
 # -i), or one of the few that have none, followed by a role (see :func:`_is_demonym`).
@@ -108,7 +113,7 @@ class SayQuestion:
             return [], []
         lower = [w.lower() for w in words]
         if not (lower[0] in DETERMINERS or any(re.search(r"['\u2019]s?$", w) for w in raw[:at])
-                or any(w in _ROLE_TITLES for w in lower[:at])):  # fmt: skip
+                or any(w in ROLE_TITLES for w in lower[:at])):  # fmt: skip
             return [], []
 
         def kept(part: list[str]) -> list[str]:
@@ -119,7 +124,7 @@ class SayQuestion:
 
 def is_role(phrase: str) -> bool:
     """Whether a phrase names someone by a role ("the mayor", "the White House spokeswoman")."""
-    return any(w.lower().strip(".,") in _ROLE_TITLES for w in phrase.split())
+    return any(w.lower().strip(".,") in ROLE_TITLES for w in phrase.split())
 
 
 def introduced_as(sentence: str, speaker: str, who: str) -> bool:
@@ -130,7 +135,7 @@ def introduced_as(sentence: str, speaker: str, who: str) -> bool:
     words = [re.sub(r"['\u2019]s$", "", w).strip(".,'\u2019") for w in speaker.split()]
     words = [w for w in words if w and w.lower() not in _OPENERS]
     at = sentence.find(who)
-    if at < 0 or not any(w.lower() in _ROLE_TITLES for w in words):
+    if at < 0 or not any(w.lower() in ROLE_TITLES for w in words):
         return False
     before = " ".join(sentence[:at].split()[-_WINDOW:])
     rest = sentence[at + len(who) :]
@@ -217,7 +222,7 @@ def _is_demonym(words: Sequence[str], i: int) -> bool:
         return False
     role = _bare(words[i + 1])
     lower = role.lower()
-    return lower in _ROLE_TITLES or (role.isalpha() and role.islower() and lower not in _CLAUSE | _OPENERS)
+    return lower in ROLE_TITLES or (role.isalpha() and role.islower() and lower not in _CLAUSE | _OPENERS)
 
 
 def _nationality_run(words: Sequence[str], a: int, b: int) -> bool:
@@ -227,10 +232,11 @@ def _nationality_run(words: Sequence[str], a: int, b: int) -> bool:
 
 def _name_of(run: Sequence[str]) -> str | None:
     """The person a run of capitalised words names: the words after its last title
-    ("Canadian Prime Minister Mark Carney" -> "Mark Carney"), None if nothing is left."""
+    ("Canadian Prime Minister Mark Carney" -> "Mark Carney"), None if nothing is left or
+    only "I" (a quotation's speaker speaking of himself: 'Now I am neither.')."""
     last = max((i for i, w in enumerate(run) if w.lower() in _TITLES), default=-1)
     rest = run[last + 1 :]
-    return " ".join(rest) or None
+    return " ".join(rest) if rest and list(rest) != ["I"] else None
 
 
 def _runs(words: Sequence[str]) -> list[tuple[int, int]]:

@@ -318,3 +318,22 @@ def test_a_role_with_a_place_after_it_is_still_a_role():
     shop = parse_say_question("What did the shop owner on Gull Island say?")
     assert shop is not None and shop.role_head == ["shop", "owner"]
     assert parse_say_question("What did the UK prime minister say?").role_words == []  # named: UK
+
+
+def test_a_military_title_is_no_part_of_the_speakers_name():
+    """One list of titles with qa.names: "Colonel" is a title, as "Senator" is."""
+    assert speaker_of('"We hold the line," said Colonel Ann Reyes.') == "Ann Reyes"
+
+
+def test_i_inside_an_earlier_quotation_is_no_speaker():
+    """'Now I am neither."' closes an earlier speaker's quotation; its "I" names no one, so
+    a pronoun's speaker is not read as "I"."""
+    before = [
+        'The 2005 series reveals that the Ninth Judge thought he was the last one; in "The Empty'
+        ' Child" (2005), Dr. Adams states that, "Before the war even began, I was a father and a'
+        ' grandfather.',
+        'Now I am neither."',
+        'The Judge remarks in response, "Yeah, I know the feeling."',
+    ]
+    sentence = 'In "Smith and Jones" (2007), when asked if he had a brother, he replied, "No, not any more."'
+    assert speaker_of(sentence, before) != "I"
