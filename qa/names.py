@@ -41,7 +41,7 @@ from importlib import resources
 from index import tokenize
 from index.text.terms import STOPWORDS
 from qa.answertype import CALENDAR_WORDS
-from qa.quotes import DETERMINERS, ROLE_TITLES, SayQuestion
+from qa.quotes import DETERMINERS, ROLE_TITLES, SayQuestion, is_nationality
 
 _WORD = re.compile(r"[^\W_][\w'’.&-]*")
 _COMPASS = frozenset("north south east west northern southern eastern western central".split())
@@ -52,7 +52,6 @@ _PREPOSITIONS = frozenset(
     between beyond by during from inside near off outside over past since through toward towards
     under until upon via within without""".split()
 )
-_NATIONALITY = re.compile(r"(?:an|ian|ese|ish|i)$")  # "American", "Chinese", "British", "Israeli"
 MIN_CHARS = 4  # shorter words are not checked: too many words lie one letter from them
 _JOINS = frozenset({"of", "de", "del", "da", "di", "du", "von", "van", "der", "la", "le"})  # inside a name
 _PART = re.compile(r"[^\W\d_]+")  # the words of a name, as written: "Merceds-Benz", "Romans3"
@@ -88,7 +87,7 @@ def names(question: str) -> list[tuple[str, list[str]]]:
             (text.isupper() and len(text) <= 4)
             or lower in _NOT_NAMES
             or (lower in ROLE_TITLES and capital[i + 1 : i + 2] == [True])
-            or (_NATIONALITY.search(lower) and after[:1].islower())
+            or (is_nationality(text) and after[:1].islower())  # "Chinese officials", "French wine"
             or modifier  # "Which Greek historian ...?", "the usual Latin-letter title": the article may
         ):  # say "Thucydides" and "Roman numerals"
             continue

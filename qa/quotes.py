@@ -214,11 +214,17 @@ def _is_cap(word: str) -> bool:
     return bool(_NAME_WORD.fullmatch(word))
 
 
+def is_nationality(word: str) -> bool:
+    """Whether a capitalised word reads as a nationality ("Kenyan", "Japanese", "French"); the
+    words around it say whether it is one (qa.names: before a lower-case word)."""
+    return bool(_DEMONYM.fullmatch(word)) or word.lower() in _IRREGULAR_DEMONYMS
+
+
 def _is_demonym(words: Sequence[str], i: int) -> bool:
     """``words[i]`` is a nationality before a role: "Japanese" in "Japanese Ambassador
     Kenji Sato" or "Kenyan diplomat Amina Mohamed" (not "Brian" in "Brian Jones")."""
     word = _bare(words[i])
-    if not (_DEMONYM.fullmatch(word) or word.lower() in _IRREGULAR_DEMONYMS) or i + 1 >= len(words):
+    if not is_nationality(word) or i + 1 >= len(words):
         return False
     role = _bare(words[i + 1])
     lower = role.lower()

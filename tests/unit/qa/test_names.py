@@ -42,6 +42,8 @@ def test_names_are_capitalised_words_after_the_first_less_what_an_article_may_sa
     # one list of titles with qa.quotes: "Envoy" and "Spokeswoman" are titles here too
     assert names("Why did Envoy Witkoff fly to Doha?") == [("Envoy Witkoff", ["witkoff"]), ("Doha", ["doha"])]
     assert names("What did Spokeswoman Leavitt confirm?") == [("Spokeswoman Leavitt", ["leavitt"])]
+    # a nationality before a lower-case word, as qa.quotes reads one: with or without a suffix
+    assert names("Why are Chinese exporters worried?") == names("What did French officials say?") == []
     assert names("Who is the Mayor?") == [("the Mayor", ["mayor"])]  # no name after it: checked
     assert names("What rate has the Bank of Canada set?") == [("the Bank of Canada", ["bank", "canada"])]
     # a lone capital modifying a noun after a determiner or an adjective: the article may say it otherwise
