@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from index import tokenize
 from qa.terms import background
+from qa.words import CALENDAR_WORDS, MONTHS, WEEKDAYS
 
 _TIME_Q = re.compile(  # "What time did it open?", "At what hour ...?", "Between what times ...?"
     r"\b(?:what|which) (?:times?|hours?)\b"
@@ -124,9 +125,8 @@ _GOING_Q = re.compile(  # ... which is what these ask: "Where will Trump travel 
     r"|take[sn]?|took|deliver\w*|come|came|arriv\w*)\b",
     re.I,
 )
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-CALENDAR_WORDS = frozenset(f"{_MONTHS}|{_WEEKDAYS}".split("|"))  # a month or a day: a date, not a name
+_MONTHS = "|".join(MONTHS)
+_WEEKDAYS = "|".join(WEEKDAYS)
 _YEARS = r"\b(?:1[0-9]{3}|20[0-9]{2})s?\b"
 _DATE = re.compile(
     _YEARS + rf"|\b(?:{_MONTHS}|{_WEEKDAYS})\b"

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from index.text.terms import STOPWORDS
+from qa.words import COMPASS, ORDINALS
 
 LOOK = 5  # how many candidates after the best may hold the question's own pair
 _WORD = re.compile(r"[a-z0-9]+(?:['’]s)?")
@@ -28,8 +29,8 @@ _KINDS = tuple(
     for p in (
         r"^\w+'s$",
         r"^(?:1[0-9]|20)[0-9]{2}s?$",
-        r"^(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|next|previous)$",
-        r"^(?:north|south|east|west|northern|southern|eastern|western)$",
+        rf"^(?:{'|'.join(ORDINALS)})$",
+        rf"^(?:{'|'.join(COMPASS)})$",
         r"^(?:weekdays?|weekends?|morning|evening|night|afternoon)$",
         r"^(?:men|women|boys|girls|male|female|junior|senior|adults?|children)$",
     )

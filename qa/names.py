@@ -40,12 +40,11 @@ from importlib import resources
 
 from index import tokenize
 from index.text.terms import STOPWORDS
-from qa.answertype import CALENDAR_WORDS
-from qa.quotes import DETERMINERS, ROLE_TITLES, SayQuestion, is_nationality
+from qa.quotes import SayQuestion
+from qa.words import CALENDAR_WORDS, COMPASS, DETERMINERS, ROLE_TITLES, is_nationality
 
 _WORD = re.compile(r"[^\W_][\w'’.&-]*")
-_COMPASS = frozenset("north south east west northern southern eastern western central".split())
-_NOT_NAMES = CALENDAR_WORDS | _COMPASS
+_NOT_NAMES = CALENDAR_WORDS | frozenset(COMPASS)
 _DETERMINERS = DETERMINERS | {"which", "what", "whose"}
 _PREPOSITIONS = frozenset(
     """about above across after against along among around before behind below beneath beside

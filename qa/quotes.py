@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from qa.words import DETERMINERS, ROLE_TITLES, is_nationality
+
 # the articles themselves, as a reader names them: "the article", "this story", "the news piece"
 # (not "the report" or "sources": news quotes those, "the report said ...")
 DOCUMENT = re.compile(
@@ -41,19 +43,6 @@ _QUOTE = re.compile('[\u201c\u201d"]')
 _QUOTED = re.compile('\u201c[^\u201d]*\u201d|"[^"]*"')
 _PRONOUNS = {"he", "she", "they"}
 _NAME_WORD = re.compile(r"[A-Z][\w.\u2019'-]*")
-# Words that come before a name without being it: titles (roles), and what opens a sentence.
-# A title is often abbreviated ("Sen.", "Gov.", "Lt. Gen.") or written in lower case; qa.names
-# checks "Senator Smith" by "Smith" alone.
-ROLE_TITLES = frozenset(
-    """president prime minister mr mrs ms dr chancellor premier governor senator secretary
-    mayor ceo chief spokesman spokeswoman spokesperson head coach captain professor judge officer
-    director chair chairman chairwoman leader king queen pope general minister's ambassador envoy
-    diplomat official representative congressman congresswoman justice admiral colonel lieutenant
-    sergeant major commander corporal detective sheriff superintendent reverend father
-    prince princess duke duchess lord lady cardinal bishop archbishop rabbi imam inspector
-    commissioner speaker deputy attorney prosecutor""".split()
-)
-DETERMINERS = frozenset("the a an his her their its this that these those our your my".split())
 _LINKS = frozenset("of for from to with".split())  # "the head of the library": not a role's word
 _QUALIFIES = frozenset("of on in at from for with".split())  # "the mayor of Ashvale": a role's qualifier
 _OPENERS = frozenset(
@@ -61,10 +50,7 @@ _OPENERS = frozenset(
 )
 _TITLES = ROLE_TITLES | _OPENERS
 # A nationality before a role ("Japanese Ambassador Kenji Sato", "said Kenyan diplomat Amina
-# Mohamed") is not a name: a capitalised word with a demonym's ending (-an, -ian, -ese, -ish,
-# -i), or one of the few that have none, followed by a role (see :func:`_is_demonym`).
-_DEMONYM = re.compile(r"[A-Z][a-z]+(?:an|ese|ish|i)")
-_IRREGULAR_DEMONYMS = frozenset("french dutch greek swiss czech welsh scots filipino argentine".split())
+# Mohamed") is not a name (see :func:`_is_demonym`).
 # Words that start a clause or a phrase, not a role: "said in a statement that ...".
 _CLAUSE = frozenset(
     """that in on at to of for with from by after before during when while as if it he she they we
@@ -212,12 +198,6 @@ def unquoted(sentence: str) -> str:
 
 def _is_cap(word: str) -> bool:
     return bool(_NAME_WORD.fullmatch(word))
-
-
-def is_nationality(word: str) -> bool:
-    """Whether a capitalised word reads as a nationality ("Kenyan", "Japanese", "French"); the
-    words around it say whether it is one (qa.names: before a lower-case word)."""
-    return bool(_DEMONYM.fullmatch(word)) or word.lower() in _IRREGULAR_DEMONYMS
 
 
 def _is_demonym(words: Sequence[str], i: int) -> bool:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.quotes import DOCUMENT, is_role, names_speaker, parse_say_question
+from qa.words import DETERMINERS
 
 _ASKING = (
     r"what|who|whom|whose|when|where|why|how|which|is|are|was|were|do|does|did|can|could|will|would|"
@@ -192,7 +193,6 @@ def names(text: str) -> list[str]:
     return found
 
 
-_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "their", "his", "her", "our"}
 # Words a noun phrase never runs across: a modifier run that meets one of them has ended.
 _BOUNDARY = {
     *_ASKING.split("|"),
@@ -221,12 +221,12 @@ def substitute(prev: str, phrase: str) -> str | None:
     if spots:
         i = spots[-1]
         start = _phrase_start(words, i)
-        if words[start].lower() in _DETERMINERS and new[0].lower() not in _DETERMINERS:
+        if words[start].lower() in DETERMINERS and new[0].lower() not in DETERMINERS:
             start += 1  # keep the previous question's 'the'
         if (
             start
             and words[start - 1].lower() in {"which", "what", "whose"}
-            and new[0].lower() in _DETERMINERS
+            and new[0].lower() in DETERMINERS
         ):
             new = new[1:]  # 'Which school ...?' + 'What about the other school?': 'Which other school ...?'
         return " ".join([*words[:start], *new, *words[i + 1 :]]) + end
@@ -234,7 +234,7 @@ def substitute(prev: str, phrase: str) -> str | None:
     if counted and _is_plural_noun_phrase(new):
         # 'How many people can the boat carry?' + 'What about vehicles?': what is counted
         return prev[: counted.start(2)] + phrase + prev[counted.end(2) :]
-    body = new[1:] if new[0].lower() in _DETERMINERS else new
+    body = new[1:] if new[0].lower() in DETERMINERS else new
     if not all(_is_cap(w) for w in body):
         return None
     found = names(prev)
@@ -261,7 +261,7 @@ def _is_plural_noun_phrase(words: list[str]) -> bool:
     (not 'last year', 'in 2019' or 'the cars')."""
     return (
         len(words) <= 2
-        and all(w.isalpha() and w.islower() and w not in _BOUNDARY and w not in _DETERMINERS for w in words)
+        and all(w.isalpha() and w.islower() and w not in _BOUNDARY and w not in DETERMINERS for w in words)
         and (words[-1].endswith("s") or words[-1] in _PLURALS)
     )
 
@@ -271,7 +271,7 @@ def _phrase_start(words: list[str], head: int) -> int:
     else over the possessives, names and numbers right before the head."""
     for j in range(head - 1, max(head - 5, -1), -1):
         w = words[j].lower()
-        if w in _DETERMINERS:
+        if w in DETERMINERS:
             return j
         if w in _BOUNDARY:
             break

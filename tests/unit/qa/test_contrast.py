@@ -12,6 +12,9 @@ def test_the_sentence_with_the_questions_own_qualifier_goes_first():
     assert own_pair_first("Who won the men's race?", [MEN, WOMEN]) is None  # the best has it already
     years = ["Its 2023 sales rose 4% in spring.", "In 2024 sales fell 2%."]
     assert own_pair_first("How did 2024 sales change?", years) == 1
+    # compass points as qa.names reads them (qa.words.COMPASS), "central" among them
+    regions = ["Floods closed roads in northern Ontario.", "Storms cut power in central Ontario."]
+    assert own_pair_first("What happened in central Ontario?", regions) == 1
 
 
 def test_only_a_qualifier_of_the_same_kind_counts_and_only_a_few_candidates_down():
