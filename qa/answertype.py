@@ -278,8 +278,8 @@ def mentions(sentence: str, kind: str, question: str = "") -> bool:
     time or a part of the day ("in the evening")."""
     if kind == "time":
         return bool(_CLOCK.search(sentence) or _DAYTIME.search(sentence))
-    if kind == "date":
-        return bool(_DATE.search(sentence))
+    if kind == "date":  # "When does the first boat leave?": "at 6:15 a.m." answers it too
+        return bool(_DATE.search(sentence) or _CLOCK.search(sentence))
     if kind == "number" and counts_things(question):
         sentence = _YEAR.sub(" ", _SHARE.sub(" ", sentence))
     return bool(_NUMBER.search(sentence))

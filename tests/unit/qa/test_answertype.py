@@ -237,3 +237,10 @@ def test_a_time_of_day_is_a_clock_time_not_a_date_or_a_race_time():
     assert degree("It opened on Saturday, February 15.", "time", q) == 0.0
     assert mentions("They arrived in the evening.", "time", q)
     assert not mentions("They arrived in 2025.", "time", q)
+
+
+def test_a_clock_time_answers_when():
+    """"When does the first boat leave?" is answered by "at 6:15 a.m." as well as by a date."""
+    q = "When does the first boat leave in the morning?"
+    assert mentions("The first departure leaves at 6:15 a.m. each day.", "date", q)
+    assert not mentions("The first departure leaves early each day.", "date", q)
