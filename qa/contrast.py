@@ -45,7 +45,10 @@ def _pairs(words: list[str]) -> set[tuple[str, str]]:
     return set(pairwise(words))
 
 
-def _same_kind(a: str, b: str) -> bool:
+def same_kind(a: str, b: str) -> bool:
+    """Whether two words (lower case) are qualifiers of one kind: "women's" and "men's",
+    "2023" and "2024", "first" and "third", "north" and "central" ..."""
+    a, b = a.replace("’", "'"), b.replace("’", "'")
     return any(k.match(a) and k.match(b) for k in _KINDS)
 
 
@@ -62,7 +65,7 @@ def own_pair_first(question: str, sentences: Sequence[str]) -> int | None:
     }
     first = _pairs(_words(sentences[0]))
     for a, b in sorted(asked):
-        if (a, b) in first or not any(y == b and x != a and _same_kind(a, x) for x, y in first):
+        if (a, b) in first or not any(y == b and x != a and same_kind(a, x) for x, y in first):
             continue
         for i in range(1, min(len(sentences), LOOK + 1)):
             if (a, b) in _pairs(_words(sentences[i])):

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from qa.contrast import same_kind
 from qa.quotes import DOCUMENT, is_role, names_speaker, parse_say_question
 from qa.words import DETERMINERS
 
@@ -223,13 +224,12 @@ def substitute(prev: str, phrase: str) -> str | None:
         start = _phrase_start(words, i)
         if words[start].lower() in DETERMINERS and new[0].lower() not in DETERMINERS:
             start += 1  # keep the previous question's 'the'
-        if (
-            start
-            and words[start - 1].lower() in {"which", "what", "whose"}
-            and new[0].lower() in DETERMINERS
-        ):
+        if start and words[start - 1].lower() in {"which", "what", "whose"} and new[0].lower() in DETERMINERS:
             new = new[1:]  # 'Which school ...?' + 'What about the other school?': 'Which other school ...?'
         return " ".join([*words[:start], *new, *words[i + 1 :]]) + end
+    swapped = _swap_qualifier(words, new)
+    if swapped is not None:  # 'And the men's?' after 'Who won the women's race?'
+        return swapped + end
     counted = re.match(r"^(\s*how many\s+)([a-z]+)\b", prev, re.I)
     if counted and _is_plural_noun_phrase(new):
         # 'How many people can the boat carry?' + 'What about vehicles?': what is counted
@@ -251,6 +251,31 @@ def substitute(prev: str, phrase: str) -> str | None:
             ):
                 return " ".join([*words[:i], *new, *after]) + end
     return None
+
+
+def _swap_qualifier(words: list[str], new: list[str]) -> str | None:
+    """``words`` with ``new`` (a lone qualifier, maybe after a preposition or a determiner) in
+    place of the one word of theirs that is a qualifier of its kind
+    (:func:`qa.contrast.same_kind`): "the men's" for "women's" in "Who won the women's
+    race?", "in the north" for "south" in "How much snow fell in the south?". None when
+    ``new`` is more than one such word or ``words`` hold none of its kind, or more than one."""
+    body = new[1:] if len(new) > 1 and new[0].lower() in _PREPOSITIONS else new  # "And in the north?"
+    body = body[1:] if len(body) > 1 and body[0].lower() in DETERMINERS else body
+    if len(body) != 1:
+        return None
+    word = body[0].strip(",;:?.!")
+    spots = [
+        i for i, w in enumerate(words)
+        if same_kind(w.lower().strip(",;:?.!"), word.lower()) and w.lower().strip(",;:?.!") != word.lower()
+    ]  # fmt: skip
+    if len(spots) != 1:
+        return None
+    i = spots[0]
+    after_determiner = bool(i) and words[i - 1].lower() in DETERMINERS
+    possessive = re.search(r"['\u2019]s$", word) is not None
+    if possessive and len(body) < len(new) and new[-2].lower() in DETERMINERS and not after_determiner:
+        word = f"{new[-2]} {word}"  # "Why did the president's aide resign?", not "did president's"
+    return " ".join([*words[:i], word + words[i][len(words[i].rstrip(",;:")) :], *words[i + 1 :]])
 
 
 _PLURALS = {"people", "children", "men", "women", "staff", "police", "cattle"}

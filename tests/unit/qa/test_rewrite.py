@@ -195,3 +195,24 @@ def test_what_the_article_says_about_it_is_a_follow_up():
 )
 def test_a_question_about_the_articles_as_a_whole_is_told_apart(question, overview):
     assert asks_overview(question) is overview
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "prev", "expected"),
+    [
+        ("And the men's?", "Who won the women's race in Elsin?", "Who won the men's race in Elsin?"),
+        ("What about 2023?", "How did 2024 sales change?", "How did 2023 sales change?"),
+        ("And in the north?", "How much snow fell in the south?", "How much snow fell in the north?"),
+        ("And the third?", "Who came second in the challenge?", "Who came third in the challenge?"),
+        ("What about the president's?", "Why did Trump's aide quit?", "Why did the president's aide quit?"),
+    ],
+)
+def test_a_lone_qualifier_stands_for_the_previous_questions_one_of_its_kind(follow_up, prev, expected):
+    """'And the men's?' names no noun: it stands for the women's of the question before (a
+    possessive, a year, an order, a compass point ... as qa.contrast reads them)."""
+    assert rewrite(follow_up, [prev]) == expected
+
+
+def test_a_lone_qualifier_with_no_single_match_is_searched_with_the_previous_topic():
+    # two ordinals in the previous question: which one it replaces is unclear
+    assert rewrite("And the third?", ["Who came second after the first lap?"]).endswith(")")
