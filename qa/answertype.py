@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from index import tokenize
 from qa.terms import background
-from qa.words import CALENDAR_WORDS, MONTHS, WEEKDAYS
+from qa.words import CALENDAR_WORDS, MONTHS, ORDINALS, WEEKDAYS
 
 _TIME_Q = re.compile(  # "What time did it open?", "At what hour ...?", "Between what times ...?"
     r"\b(?:what|which) (?:times?|hours?)\b"
@@ -207,11 +207,38 @@ def degree(sentence: str, kind: str | None, question: str = "") -> float:
         return 0.0
     if kind == "place":
         return 1.0 if _placed(sentence, question) else 0.5
+    if kind == "name" and (placing := _PLACING_Q.search(question)):  # "Who came second?"
+        return 1.0 if _placing(placing.group(1).lower()).search(sentence) else 0.0
     if kind == "number":
         things = _counted(question)
         if things is not None and not things.search(_counts(sentence)):
             return 0.5
     return 1.0
+
+
+_PLACING_Q = re.compile(  # "Who came second?", "Which school finished third?": a place in a ranking
+    rf"\b(?:came|come|comes|finish(?:ed|es)?|placed|end(?:ed|s)? up)\s+({'|'.join(ORDINALS[:10])}|last)\b",
+    re.I,
+)
+
+
+def place_missing(sentence: str, question: str) -> str | None:
+    """For "Who came second ...?", "second place" when the sentence gives no second place
+    ("Second place went to ...", "the runner-up"); None when it does or the question asks
+    no place in a ranking. A sure answer must give it (:mod:`qa.compose`)."""
+    m = _PLACING_Q.search(question)
+    if m is None or _placing(m.group(1).lower()).search(sentence):
+        return None
+    return f"{m.group(1).lower()} place"
+
+
+@lru_cache(maxsize=64)
+def _placing(ordinal: str) -> re.Pattern[str]:
+    """A sentence giving that place: "Second place went to ...", "finished second",
+    "the runner-up" (second)."""
+    runner = r"|\brunners?-up\b" if ordinal == "second" else ""
+    said = rf"\b{ordinal}[\s-]+(?:place|spot|position)|\b(?:came|finished|placed|ended|was|were) {ordinal}\b"
+    return re.compile(said + runner, re.I)
 
 
 _HOW_MANY = re.compile(

@@ -43,7 +43,7 @@ from functools import lru_cache
 import numpy as np
 
 from index import article_day, tokenize
-from qa.answertype import answer_type, counts_things, mentions
+from qa.answertype import answer_type, counts_things, mentions, place_missing
 from qa.calibration import Calibration
 from qa.contrast import LOOK, own_pair_first
 from qa.evidence import Candidate, question_terms, softmax
@@ -155,6 +155,8 @@ def compose(
     lacking = None
     if kind in KIND_WORDS and not mentions(best.sentence, kind, question):
         lacking = "count" if kind == "number" and counts_things(question) else KIND_WORDS[kind]
+    if kind == "name" and lacking is None:  # "Who came third?" and no third place
+        lacking = place_missing(best.sentence, question)
     if status == "answer" and say is None and lacking:  # "How many trucks ...?" and no count
         note = f"The closest sentence gives no {lacking}, which the question asks for; see the passages."
     # however sure the model, an answer with a note is tentative (and no surer than one, so that

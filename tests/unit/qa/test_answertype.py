@@ -1,6 +1,6 @@
 import pytest
 
-from qa.answertype import answer_type, degree, holds, mentions
+from qa.answertype import answer_type, degree, holds, mentions, place_missing
 
 
 @pytest.mark.parametrize(
@@ -244,3 +244,14 @@ def test_a_clock_time_answers_when():
     q = "When does the first boat leave in the morning?"
     assert mentions("The first departure leaves at 6:15 a.m. each day.", "date", q)
     assert not mentions("The first departure leaves early each day.", "date", q)
+
+
+def test_who_came_second_is_answered_by_a_second_place_not_by_any_name():
+    q = "Who finished second in the robotics contest?"
+    assert degree("Second place went to Birchmont Academy.", "name", q) == 1.0
+    assert degree("He crossed the line ahead of the runner-up, Felix Odhran.", "name", q) == 1.0
+    assert degree("Linden Ridge High School won the Robotics Challenge.", "name", q) == 0.0
+    assert degree("Holm claimed her second title.", "name", "Who came second in the race?") == 0.0
+    assert place_missing("Third place went to Harlow Technical School.", "Which school came third?") is None
+    assert place_missing("Harlow won a prize.", "Which school came third?") == "third place"
+    assert place_missing("Harlow won a prize.", "Which school won?") is None  # no place asked

@@ -163,6 +163,19 @@ def test_a_sure_answer_holds_what_kind_of_thing_the_question_asks_for():
     assert compose(q, gather(q, None, dated, FLAT, {}), cal, FLAT).status == "answer"
 
 
+def test_a_sure_answer_to_who_came_second_gives_a_second_place():
+    cal = _calibration(answer_at=0.8, tentative_at=0.3)
+    q = "Who came second in the Elsin robotics contest?"
+
+    def ask(text: str):
+        return compose(q, gather(q, None, [_passage(text)], FLAT, {}), cal, FLAT)
+
+    placed = ask("Second place in the Elsin robotics contest went to Birchmont Academy.")
+    assert placed.status == "answer" and placed.note is None
+    unplaced = ask("Linden Ridge came out on top in the Elsin robotics contest, its second win.")
+    assert unplaced.status == "tentative" and "gives no second place" in unplaced.note
+
+
 def test_a_clear_best_sentence_is_answered_alone_and_shared_evidence_with_more():
     text = "The ferry sails at noon. The ferry carries 220 people across the bay. Tickets cost six dollars."
     q = "How many people does the ferry carry?"
