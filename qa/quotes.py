@@ -32,6 +32,14 @@ _SAY_QUESTION = re.compile(
     r"|\s+(?:at|during|after|before|while|when)\s+(?P<occasion>.+?))?\s*[?.!]*\s*$",  # when, not what
     re.IGNORECASE,
 )
+# "How did Ruiz explain the delay?": his words, as "What did he say?" ("How did Luther describe
+# the university?" is not: what he is said to have called it, often no quote of his)
+_HOW_SAY_QUESTION = re.compile(
+    r"^\s*(?:and\s+|so\s+|but\s+)?how\s+(?:did|does|do|has|have|had|would|will)\s+(?P<who>.+?)\s+"
+    r"(?:explain|justify|defend)"
+    r"(?:\s+(?P<topic>.+?))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 _SPEECH_WORDS = (
     "said|says|say|saying|told|tells|stated|states|added|adds|noted|notes|emphasi[sz]ed|stressed|"
     "explained|insisted|warned|argued|declared|remarked|asked|replied|responded|announced|"
@@ -162,10 +170,10 @@ _KIN = {w: group for group in (_LEADS, _SPEAKS) for w in group} | {"chairman": _
 
 
 def parse_say_question(question: str) -> SayQuestion | None:
-    m = _SAY_QUESTION.match(question)
+    m = _SAY_QUESTION.match(question) or _HOW_SAY_QUESTION.match(question)
     if m is None:
         return None
-    who = (m.group("who") or m.group("who2")).strip()
+    who = (m.group("who") or m.groupdict().get("who2") or "").strip()
     who = re.sub(r"\bPMs?\b", "prime minister", who)  # "the PM": news writes the title out
     if who.lower() in {"you", "i", "we", "it", "this", "that", "they"} or DOCUMENT.fullmatch(who):
         return None  # "What does the article say ...?" asks what is in the articles, not whose words

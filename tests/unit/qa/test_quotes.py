@@ -1,6 +1,7 @@
 import pytest
 
 from qa.quotes import (
+    SayQuestion,
     attributed,
     has_words,
     introduced_as,
@@ -337,3 +338,12 @@ def test_i_inside_an_earlier_quotation_is_no_speaker():
     ]
     sentence = 'In "Smith and Jones" (2007), when asked if he had a brother, he replied, "No, not any more."'
     assert speaker_of(sentence, before) != "I"
+
+
+def test_how_did_x_explain_asks_for_xs_words():
+    assert parse_say_question("How did Tomas Ruiz explain companies' hesitation to invest?") == SayQuestion(
+        "Tomas Ruiz", "companies' hesitation to invest"
+    )
+    assert parse_say_question("How did the mayor justify the delay?") == SayQuestion("the mayor", "the delay")
+    assert parse_say_question("How did Canada respond to the tariffs?") is None  # an action, not words
+    assert parse_say_question("How did Luther describe the university?") is None  # often no quote of his
