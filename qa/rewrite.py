@@ -37,6 +37,11 @@ _THEN_ASKS = re.compile(  # "What about Carney, what was his aim?" ("Carney; ...
     rf"^(?P<topic>[^,;:—–]+?)\s*(?:[,;:—–]|\s-{{1,2}}\s)\s*(?P<question>(?:{_ASKING})\b.+)$",
     re.IGNORECASE,
 )
+_BARE = re.compile(  # a question word alone: "Why?", "And when?", "How so?", "Since when?", "How many?"
+    r"^\s*(?:and\s+|but\s+|so\s+)?(?P<asked>(?:since\s+|until\s+|by\s+)?"
+    r"(?:why|when|where|how|who|whom)(?:\s+(?:not|so|exactly|then|much|many|long|often))?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
 _IT = {"it", "that", "this", "them", "those", "these", "him", "her"}
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|it|its|that|this|there|then)\b", re.I)
 _PERSON = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
@@ -115,6 +120,10 @@ def rewrite(question: str, history: Sequence[Any] | None) -> str:
     if say is not None and prev_say is not None and prev_say.topic:
         if say.topic is None or say.topic.lower() in _IT:  # "And what did Carney say (about it)?"
             return f"What did {say.speaker} say about {prev_say.topic}?"
+    bare = _BARE.match(question)
+    if bare is not None:  # "And why?" after "Where is Trump planning to travel?": why that
+        asked = bare.group("asked")
+        return f"{asked[0].upper()}{asked[1:]}? ({_content(prev)})"
     m = _WHAT_ABOUT.match(question)
     if m is not None:
         topic = m.group("topic") or m.group("topic2")

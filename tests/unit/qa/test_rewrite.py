@@ -216,3 +216,20 @@ def test_a_lone_qualifier_stands_for_the_previous_questions_one_of_its_kind(foll
 def test_a_lone_qualifier_with_no_single_match_is_searched_with_the_previous_topic():
     # two ordinals in the previous question: which one it replaces is unclear
     assert rewrite("And the third?", ["Who came second after the first lap?"]).endswith(")")
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "expected"),
+    [
+        ("Why?", "Why? (Trump planning to travel)"),
+        ("And when?", "When? (Trump planning to travel)"),  # "When ...": the date kind (qa.answertype)
+        ("Where exactly?", "Where exactly? (Trump planning to travel)"),
+        ("Since when?", "Since when? (Trump planning to travel)"),
+        ("What?", "What?"),  # "What?" asks the reader to say it again, not about the articles
+    ],
+)
+def test_a_question_word_alone_asks_it_of_the_previous_question(follow_up, expected):
+    """A new user's "Why?" after "Where is Trump planning to travel?" was searched as "Why?"
+    alone and declined (0.05)."""
+    assert rewrite(follow_up, ["Where is Trump planning to travel?"]) == expected
+    assert rewrite(follow_up, []) == follow_up
