@@ -235,6 +235,9 @@ def substitute(prev: str, phrase: str) -> str | None:
             start += 1  # keep the previous question's 'the'
         if start and words[start - 1].lower() in {"which", "what", "whose"} and new[0].lower() in DETERMINERS:
             new = new[1:]  # 'Which school ...?' + 'What about the other school?': 'Which other school ...?'
+        swapped = _swap_names(prev, phrase) if [w.strip(",") for w in words[start : i + 1]] == new else None
+        if swapped is not None:  # X is already one of the two asked about: the other's place
+            return swapped
         return " ".join([*words[:start], *new, *words[i + 1 :]]) + end
     swapped = _swap_qualifier(words, new)
     if swapped is not None:  # 'And the men's?' after 'Who won the women's race?'
@@ -260,6 +263,18 @@ def substitute(prev: str, phrase: str) -> str | None:
             ):
                 return " ".join([*words[:i], *new, *after]) + end
     return None
+
+
+def _swap_names(prev: str, name: str) -> str | None:
+    """'What about Carney?' after 'How did Trump describe his relationship with Carney?':
+    the same question with the two names in each other's place ('How did Carney describe
+    his relationship with Trump?'); None unless ``prev`` names exactly two, ``name`` one."""
+    found = names(prev)
+    if len(found) != 2 or name not in found:
+        return None
+    other = found[1] if found[0] == name else found[0]
+    swap = {name: other, other: name}
+    return re.sub("|".join(rf"\b{re.escape(n)}\b" for n in found), lambda m: swap[m.group(0)], prev)
 
 
 def _swap_qualifier(words: list[str], new: list[str]) -> str | None:

@@ -233,3 +233,13 @@ def test_a_question_word_alone_asks_it_of_the_previous_question(follow_up, expec
     alone and declined (0.05)."""
     assert rewrite(follow_up, ["Where is Trump planning to travel?"]) == expected
     assert rewrite(follow_up, []) == follow_up
+
+
+def test_what_about_a_name_already_asked_about_swaps_the_two_names():
+    """A new user's "And what about Carney?" after "How did Trump describe his relationship
+    with Carney?" had been rewritten to the previous question itself and answered again
+    (confident 0.71, with Trump's words on Carney)."""
+    prev = "How did Trump describe his relationship with Carney?"
+    assert rewrite("And what about Carney?", [prev]) == "How did Carney describe his relationship with Trump?"
+    # with one name only there is no other to put in its place: the question stays as it was
+    assert rewrite("What about USMCA?", ["When did USMCA take effect?"]) == "When did USMCA take effect?"
