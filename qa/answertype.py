@@ -299,16 +299,16 @@ def holds(sentence: str, kind: str | None, question: str = "") -> bool:
 def mentions(sentence: str, kind: str, question: str = "") -> bool:
     """Whether the sentence holds anything of the kind at all, read loosely: a date for
     "date", any number (a sum, a year, "four") for "number", "money" and "length", but for
-    "How many <things> ...?" a number that is neither a share nor a year ("77%" is no count
-    of jobs; "How many of ...?" may be answered by a share). A sure answer needs at least
+    "How many <things> ...?" a number that is neither a share, a sum of money nor a year
+    ("77%" is no count of jobs; "How many of ...?" may be answered by a share). A sure answer needs at least
     that (:mod:`qa.compose`); :func:`holds` is the strict reading. For "time", a clock
     time or a part of the day ("in the evening")."""
     if kind == "time":
         return bool(_CLOCK.search(sentence) or _DAYTIME.search(sentence))
     if kind == "date":  # "When does the first boat leave?": "at 6:15 a.m." answers it too
         return bool(_DATE.search(sentence) or _CLOCK.search(sentence))
-    if kind == "number" and counts_things(question):
-        sentence = _YEAR.sub(" ", _SHARE.sub(" ", sentence))
+    if kind == "number" and counts_things(question):  # "95 dollars" counts no residents
+        sentence = _YEAR.sub(" ", _SHARE.sub(" ", _MONEY.sub(" ", sentence)))
     return bool(_NUMBER.search(sentence))
 
 

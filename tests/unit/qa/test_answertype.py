@@ -211,6 +211,15 @@ def test_a_count_of_things_is_not_met_by_a_share_or_a_year():
     assert mentions("More than 77% of exports go south.", "number", "How much of the trade goes south?")
 
 
+def test_a_count_of_things_is_not_met_by_a_sum_of_money():
+    # "How many people live on Gull Island?" (the demo articles do not say) had been a sure
+    # answer at 0.64 with the monthly pass's price
+    q = "How many people live on Gull Island?"
+    assert not mentions("Residents of Gull Island can buy a monthly pass for 95 dollars.", "number", q)
+    assert mentions("About 1,200 people live on Gull Island.", "number", q)
+    assert mentions("The pass costs 95 dollars.", "number", "How much does the pass cost?")
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
