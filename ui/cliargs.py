@@ -201,7 +201,10 @@ def build_parser(env: Mapping[str, str] | None = None) -> argparse.ArgumentParse
             "--mode",
             choices=MODES,
             default="hybrid",
-            help="retrieval mode (default: hybrid; fusion = hybrid without re-scoring by best sentence)",
+            help=(
+                "retrieval mode (default: hybrid; fusion = hybrid without re-scoring by best sentence; "
+                "dense = meaning alone; bm25 = words alone; rrf = plain reciprocal rank fusion, to compare)"
+            ),
         )
         p.add_argument("--json", action="store_true", help="print the JSON the HTTP API gives")
         p.add_argument(
