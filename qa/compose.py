@@ -45,7 +45,7 @@ import numpy as np
 from index import article_day, tokenize
 from qa.answertype import answer_type, counts_things, mentions, place_missing
 from qa.calibration import Calibration
-from qa.contrast import LOOK, own_pair_first
+from qa.contrast import LOOK, latest_first, own_pair_first
 from qa.evidence import Candidate, question_terms, softmax
 from qa.quotes import SayQuestion, has_words, introduced_as, named_as, names_speaker
 from qa.sentences import coverage
@@ -127,6 +127,9 @@ def compose(
     order = sorted(pool, key=lambda i: -scores[i])
     if say is None:  # "the women's race", not the best-covered sentence on the men's
         own = own_pair_first(question, [candidates[i].sentence for i in order[: LOOK + 1]])
+        if own is None:  # "right now": of the sentences close to the best, the latest
+            close = [candidates[i].sentence for i in order[: LOOK + 1] if scores[i] >= scores[order[0]] - GAP]
+            own = latest_first(question, close)
         if own is not None:
             order.insert(0, order.pop(own))
     best = candidates[order[0]]

@@ -176,6 +176,21 @@ def test_a_sure_answer_to_who_came_second_gives_a_second_place():
     assert unplaced.status == "tentative" and "gives no second place" in unplaced.note
 
 
+def test_a_question_about_now_leads_with_the_latest_of_the_close_sentences():
+    cal = _calibration(answer_at=0.8, tentative_at=0.3)
+    text = (
+        "The steel tariff was set at 25% in March 2018. "
+        "The steel tariff doubled to 50% on June 4, 2025. "
+        "Ottawa answered the steel tariff with duties of its own."
+    )
+    q = "What is the steel tariff right now?"
+    now = compose(q, gather(q, None, [_passage(text)], FLAT, {}), cal, FLAT)
+    assert now.picked[0].sentence.startswith("The steel tariff doubled to 50%")
+    q = "What was the steel tariff?"  # no "now": the best-scored sentence leads
+    then = compose(q, gather(q, None, [_passage(text)], FLAT, {}), cal, FLAT)
+    assert not then.picked[0].sentence.startswith("The steel tariff doubled")
+
+
 def test_a_clear_best_sentence_is_answered_alone_and_shared_evidence_with_more():
     text = "The ferry sails at noon. The ferry carries 220 people across the bay. Tickets cost six dollars."
     q = "How many people does the ferry carry?"
